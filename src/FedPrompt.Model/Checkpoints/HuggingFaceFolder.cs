@@ -1,0 +1,174 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace FedPrompt.Model.Checkpoints;
+
+/// <summary>
+/// A Hugging Face GPT-2 folder: config.json plus model.safetensors, pytorch_model.bin, or shards of
+/// either listed in a *.index.json; tensor names with or without the "transformer." prefix, Conv1D
+/// weights stored [in, out], attention-mask buffers ignored.
+/// </summary>
+public static partial class HuggingFaceFolder
+{
+    public const string ConfigFile = "config.json";
+    public const string SafeTensorsFile = "model.safetensors";
+    const string SafeTensorsIndex = "model.safetensors.index.json";
+    const string PickleFile = "pytorch_model.bin";
+    const string PickleIndex = "pytorch_model.bin.index.json";
+    const string TiedHead = "lm_head.weight";
+
+    [GeneratedRegex(@"^h\.\d+\.attn\.(bias|masked_bias)$")]
+    private static partial Regex AttentionBuffer();
+
+    [GeneratedRegex(@"^h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$")]
+    private static partial Regex Conv1DWeight();
+
+    public static bool Looks(string folder) => File.Exists(Path.Combine(folder, ConfigFile));
+
+    public static GptConfig ReadConfig(string folder)
+    {
+        var path = Path.Combine(folder, ConfigFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not found (a Hugging Face model folder needs config.json)", path);
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject ?? throw new InvalidDataException("not a JSON object");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: not a valid config: {e.Message}", e);
+        }
+
+        string? modelType = Get<string>(json, "model_type", path);
+        if (modelType is not null && modelType != "gpt2")
+            throw new NotSupportedException($"{path}: model_type '{modelType}' is not supported (GPT-2 architecture only)");
+        Refuse(json, path, "add_cross_attention", true, "cross-attention");
+        Refuse(json, path, "scale_attn_by_inverse_layer_idx", true, "attention scaled by the inverse layer index");
+        Refuse(json, path, "scale_attn_weights", false, "unscaled attention");
+        Refuse(json, path, "tie_word_embeddings", false, "an LM head not tied to the token embedding");
+
+        var activation = Get<string>(json, "activation_function", path) ?? "gelu_new";
+        return new GptConfig
+        {
+            VocabSize = Require<int>(json, "vocab_size", path),
+            Positions = Get<int?>(json, "n_positions", path) ?? Require<int>(json, "n_ctx", path),
+            Embedding = Require<int>(json, "n_embd", path),
+            Layers = Require<int>(json, "n_layer", path),
+            Heads = Require<int>(json, "n_head", path),
+            Inner = Get<int?>(json, "n_inner", path),
+            LayerNormEpsilon = Get<double?>(json, "layer_norm_epsilon", path) ?? 1e-5,
+            Activation = activation switch
+            {
+                "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => GptActivation.GeluTanh,
+                "gelu" => GptActivation.GeluErf,
+                _ => throw new NotSupportedException($"{path}: activation_function '{activation}' is not supported (gelu_new, gelu_pytorch_tanh, gelu_fast or gelu)"),
+            },
+        }.Validated(path);
+    }
+
+    /// <summary>Opens the folder's weights, preferring safetensors, and says which files they came from.</summary>
+    public static ITensorSource OpenWeights(string folder)
+    {
+        string Of(string file) => Path.Combine(folder, file);
+        if (File.Exists(Of(SafeTensorsFile))) return Checkpoints.SafeTensorsFile.Open(Of(SafeTensorsFile));
+        if (File.Exists(Of(SafeTensorsIndex))) return OpenSharded(Of(SafeTensorsIndex), Checkpoints.SafeTensorsFile.Open);
+        if (File.Exists(Of(PickleFile))) return TorchZipCheckpoint.Open(Of(PickleFile));
+        if (File.Exists(Of(PickleIndex))) return OpenSharded(Of(PickleIndex), TorchZipCheckpoint.Open);
+        throw new FileNotFoundException($"{folder}: no weights found (looked for {SafeTensorsFile}, {SafeTensorsIndex}, {PickleFile}, {PickleIndex})");
+    }
+
+    static ITensorSource OpenSharded(string indexPath, Func<string, ITensorSource> open)
+    {
+        Dictionary<string, string> weightMap;
+        try
+        {
+            var index = JsonNode.Parse(File.ReadAllBytes(indexPath)) as JsonObject;
+            weightMap = (index?["weight_map"] as JsonObject ?? throw new InvalidDataException("no \"weight_map\" object"))
+                .ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? throw new InvalidDataException($"no file for {kv.Key}"));
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{indexPath}: not a valid shard index: {e.Message}", e);
+        }
+        var folder = Path.GetDirectoryName(indexPath)!;
+        var shards = weightMap.Values.Distinct().Order(StringComparer.Ordinal).Select(file =>
+        {
+            var path = Path.Combine(folder, file);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{indexPath}: lists shard {file}, which is missing", path);
+            return path;
+        }).ToList();
+        var source = new CompositeTensorSource(indexPath, shards.Select(open));
+        var absent = weightMap.Where(kv => !source.Tensors.ContainsKey(kv.Key)).Select(kv => $"{kv.Key} (in {kv.Value})").ToList();
+        if (absent.Count > 0)
+        {
+            source.Dispose();
+            throw new InvalidDataException($"{indexPath}: lists tensors its shards do not hold: {string.Join(", ", absent)}");
+        }
+        return source;
+    }
+
+    /// <summary>Model parameter name → stored tensor, plus stored names that belong to nothing.
+    /// A stored lm_head must equal the token embedding; the caller checks after loading.</summary>
+    public static (Dictionary<string, MappedWeight> Weights, List<string> Unexpected, StoredTensor? LmHead) Map(ITensorSource source)
+    {
+        var weights = new Dictionary<string, MappedWeight>(StringComparer.Ordinal);
+        var unexpected = new List<string>();
+        StoredTensor? lmHead = null;
+        foreach (var (storedName, tensor) in source.Tensors)
+        {
+            var name = storedName.StartsWith("transformer.", StringComparison.Ordinal) ? storedName["transformer.".Length..] : storedName;
+            if (AttentionBuffer().IsMatch(name)) continue;
+            if (name == TiedHead)
+            {
+                lmHead = tensor;
+                continue;
+            }
+            var transform = Conv1DWeight().IsMatch(name) ? WeightTransform.Transpose : WeightTransform.None;
+            if (!weights.TryAdd(name, new MappedWeight(tensor, transform)))
+                unexpected.Add($"{storedName} (a second copy of {name})");
+        }
+        return (weights, unexpected, lmHead);
+    }
+
+    public static JsonObject ConfigJson(GptConfig config) => new()
+    {
+        ["model_type"] = "gpt2",
+        ["architectures"] = new JsonArray("GPT2LMHeadModel"),
+        ["vocab_size"] = config.VocabSize,
+        ["n_positions"] = config.Positions,
+        ["n_ctx"] = config.Positions,
+        ["n_embd"] = config.Embedding,
+        ["n_layer"] = config.Layers,
+        ["n_head"] = config.Heads,
+        ["n_inner"] = config.Inner,
+        ["activation_function"] = config.Activation == GptActivation.GeluTanh ? "gelu_new" : "gelu",
+        ["layer_norm_epsilon"] = config.LayerNormEpsilon,
+        ["tie_word_embeddings"] = true,
+        ["torch_dtype"] = "float32",
+    };
+
+    public static bool IsConv1DWeight(string name) => Conv1DWeight().IsMatch(name);
+
+    static T Require<T>(JsonObject json, string key, string path) =>
+        Get<T>(json, key, path) ?? throw new InvalidDataException($"{path}: missing \"{key}\"");
+
+    static T? Get<T>(JsonObject json, string key, string path)
+    {
+        if (!json.TryGetPropertyValue(key, out var node) || node is null) return default;
+        try
+        {
+            return node.Deserialize<T>();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: \"{key}\" has the wrong type ({node.ToJsonString()}, expected {typeof(T).Name})", e);
+        }
+    }
+
+    static void Refuse(JsonObject json, string path, string key, bool unsupported, string what)
+    {
+        if (Get<bool?>(json, key, path) == unsupported)
+            throw new NotSupportedException($"{path}: {key} = {unsupported.ToString().ToLowerInvariant()} ({what}) is not supported");
+    }
+}

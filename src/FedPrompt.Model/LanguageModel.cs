@@ -1,0 +1,129 @@
+using FedPrompt.Model.Checkpoints;
+using FedPrompt.Model.Native;
+using static TorchSharp.torch;
+
+namespace FedPrompt.Model;
+
+/// <summary>A frozen GPT with its tokenizer, loaded from a Hugging Face folder or a NeMo .nemo file.</summary>
+public sealed class LanguageModel : IDisposable
+{
+    LanguageModel(Gpt network, GptTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes)
+    {
+        if (tokenizer.VocabularySize > network.Config.VocabSize)
+            throw new InvalidDataException($"{origin}: the tokenizer has {tokenizer.VocabularySize} tokens, the model's embedding only {network.Config.VocabSize} rows");
+        Network = network;
+        Tokenizer = tokenizer;
+        Origin = origin;
+        Format = format;
+        StoredTypes = storedTypes;
+    }
+
+    public Gpt Network { get; }
+    public GptTokenizer Tokenizer { get; }
+    public GptConfig Config => Network.Config;
+    public string Origin { get; }
+    public string Format { get; }
+    /// <summary>Element types of the weights on disk; computation is always fp32.</summary>
+    public IReadOnlyCollection<StoredDType> StoredTypes { get; }
+
+    public static LanguageModel Load(string path)
+    {
+        TorchNative.EnsureLoaded();
+        if (Directory.Exists(path)) return LoadHuggingFace(path);
+        if (NemoArchive.Looks(path)) return LoadNemo(path);
+        if (File.Exists(path))
+            throw new NotSupportedException($"{path}: not a model (expected a Hugging Face folder with config.json, or a .nemo file)");
+        throw new FileNotFoundException($"{path}: no such model folder or .nemo file", path);
+    }
+
+    /// <summary>A randomly initialised model, for pretraining from scratch and for tests.</summary>
+    public static LanguageModel Create(GptConfig config, GptTokenizer tokenizer, long seed)
+    {
+        TorchNative.EnsureLoaded();
+        var network = new Gpt(config);
+        network.InitializeForPretraining(seed);
+        return new LanguageModel(network, tokenizer, "(new model)", "in memory", [StoredDType.F32]);
+    }
+
+    static LanguageModel LoadHuggingFace(string folder)
+    {
+        var config = HuggingFaceFolder.ReadConfig(folder);
+        var tokenizer = GptTokenizer.ForFolder(folder);
+        using var source = HuggingFaceFolder.OpenWeights(folder);
+        var network = new Gpt(config);
+        var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source);
+        WeightLoader.Load(network, weights, unexpected, source.Origin);
+        if (lmHead is not null) RequireTied(network, lmHead, source.Origin);
+        return Frozen(network, tokenizer, folder, $"Hugging Face folder ({Path.GetFileName(source.Origin)})", source);
+    }
+
+    static LanguageModel LoadNemo(string path)
+    {
+        using var archive = NemoArchive.Open(path);
+        var network = new Gpt(archive.Config);
+        var (weights, unexpected) = archive.Map();
+        WeightLoader.Load(network, weights, unexpected, archive.Weights.Origin);
+        return Frozen(network, archive.Tokenizer, path, "NeMo archive (.nemo)", archive.Weights);
+    }
+
+    static LanguageModel Frozen(Gpt network, GptTokenizer tokenizer, string origin, string format, ITensorSource source)
+    {
+        network.Freeze();
+        network.eval();
+        var types = source.Tensors.Values.Select(t => t.DType).Distinct().Order().ToList();
+        return new LanguageModel(network, tokenizer, origin, format, types);
+    }
+
+    static void RequireTied(Gpt network, StoredTensor lmHead, string origin)
+    {
+        using var scope = NewDisposeScope();
+        var head = WeightLoader.Read(lmHead, origin);
+        if (!head.shape.SequenceEqual(network.TokenEmbedding.shape) || !head.equal(network.TokenEmbedding))
+            throw new NotSupportedException($"{origin}: lm_head.weight differs from the token embedding; untied LM heads are not supported");
+    }
+
+    /// <summary>log p(token i+1 | tokens 0..i) for every i: one fewer than the tokens.</summary>
+    public float[] LogProbabilities(IReadOnlyList<int> tokens)
+    {
+        if (tokens.Count > Config.Positions)
+            throw new ArgumentException($"the text is {tokens.Count} tokens; the model has {Config.Positions} positions");
+        if (tokens.Count < 2) return [];
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var ids = tensor(tokens.Select(t => (long)t).ToArray()).unsqueeze(0);
+        var logProbs = Network.LmHead(Network.Forward(ids)[0, ..^1]).log_softmax(-1);
+        var next = ids[0, 1..].unsqueeze(1);
+        return logProbs.gather(1, next).squeeze(1).data<float>().ToArray();
+    }
+
+    /// <summary>Writes a Hugging Face folder (config.json, model.safetensors in fp32, and the
+    /// tokenizer's own files if it has them) that this engine and Hugging Face both load.</summary>
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, HuggingFaceFolder.ConfigFile), HuggingFaceFolder.ConfigJson(Config).ToJsonString(new() { WriteIndented = true }));
+        var tensors = Network.named_parameters().Select(p =>
+        {
+            var (name, parameter) = p;
+            var conv1D = HuggingFaceFolder.IsConv1DWeight(name);
+            var shape = conv1D ? parameter.shape.Reverse().ToArray() : parameter.shape;
+            return new TensorToWrite(name, StoredDType.F32, shape, destination =>
+            {
+                using var scope = NewDisposeScope();
+                var stored = conv1D ? parameter.detach().t().contiguous() : parameter.detach().contiguous();
+                stored.bytes.CopyTo(destination);
+            });
+        });
+        SafeTensorsWriter.Write(Path.Combine(folder, HuggingFaceFolder.SafeTensorsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        if (Tokenizer.OwnFiles is { } files)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(folder, "vocab.json"), files.Vocab);
+            AtomicFile.WriteAllBytes(Path.Combine(folder, "merges.txt"), files.Merges);
+        }
+    }
+
+    public string Describe() =>
+        $"{Config.Describe()}; {Config.ParameterCount:N0} parameters; stored as {string.Join("/", StoredTypes)}, computed in fp32; tokenizer: {Tokenizer.Description}";
+
+    public void Dispose() => Network.Dispose();
+}
