@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text.Json;
+using FedPrompt.Model;
+using FedPrompt.Model.Native;
+using Spectre.Console.Cli;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace FedPrompt.Cli.Commands.Bench;
+
+/// <summary>
+/// Forward + backward to the input embeddings through a frozen GPT with random weights — the work a
+/// p-tuning step does inside the GPT — at the 345M shape by default. tools/bench_engine.py runs the
+/// identical computation in PyTorch for comparison.
+/// </summary>
+public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--layers <N>")] public int Layers { get; init; } = 24;
+        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = 1024;
+        [CommandOption("--heads <N>")] public int Heads { get; init; } = 16;
+        [CommandOption("--vocab <N>")] public int Vocab { get; init; } = 50257;
+        [CommandOption("--batch <N>")] public int Batch { get; init; } = 4;
+        [CommandOption("--seq <N>")] public int Sequence { get; init; } = 42;
+        [CommandOption("--iterations <N>")] [Description("Timed steps after 2 warm-up steps")] public int Iterations { get; init; } = 10;
+        [CommandOption("--threads <N>")] public int Threads { get; init; } = 2;
+    }
+
+    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        TorchNative.EnsureLoaded();
+        torch.set_num_threads(settings.Threads);
+        torch.manual_seed(0);
+        var config = new GptConfig { VocabSize = settings.Vocab, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
+        using var model = new Gpt(config);
+        model.InitializeForPretraining(0);
+        model.Freeze();
+        model.eval();
+        var ids = randint(settings.Vocab, [settings.Batch, settings.Sequence]);
+        var targets = randint(settings.Vocab, [settings.Batch, settings.Sequence]);
+
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            var embeddings = model.EmbedTokens(ids).detach().requires_grad_(true);
+            var logits = model.LmHead(model.Forward(embeddings));
+            var loss = F.cross_entropy(logits.view(-1, settings.Vocab), targets.view(-1));
+            loss.backward();
+            if (embeddings.grad is null) throw new InvalidOperationException("no gradient reached the input embeddings");
+        }
+
+        Step();
+        Step();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < settings.Iterations; i++) Step();
+        var seconds = clock.Elapsed.TotalSeconds;
+        Console.Out.WriteLine(JsonSerializer.Serialize(new
+        {
+            impl = "fedprompt",
+            torchsharp = typeof(torch).Assembly.GetName().Version?.ToString(),
+            threads = settings.Threads,
+            examples_per_s = settings.Iterations * settings.Batch / seconds,
+            ms_per_step = seconds * 1000 / settings.Iterations,
+            peak_rss_mb = PeakMemory.Megabytes(),
+            weights_mb = config.ParameterCount * 4 / 1e6,
+        }));
+        return 0;
+    }
+}

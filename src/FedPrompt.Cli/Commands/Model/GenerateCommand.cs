@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using FedPrompt.Model;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Model;
+
+/// <summary>Continues a prompt: greedy by default, sampled (seeded) with a temperature.</summary>
+public sealed class GenerateCommand : Command<GenerateCommand.Settings>
+{
+    public sealed class Settings : ModelSettings
+    {
+        [CommandOption("--prompt <TEXT>")]
+        [Description("The text to continue")]
+        public string? Prompt { get; init; }
+
+        [CommandOption("--max-new-tokens <N>")]
+        [Description("Stop after this many tokens (default 32), or at end of text")]
+        public int MaxNewTokens { get; init; } = 32;
+
+        [CommandOption("--temperature <T>")]
+        [Description("0 (default) decodes greedily; above 0 samples")]
+        public double Temperature { get; init; }
+
+        [CommandOption("--top-k <K>")]
+        [Description("Sample only among the K most likely tokens (0: all)")]
+        public int TopK { get; init; }
+
+        [CommandOption("--top-p <P>")]
+        [Description("Sample only within the most likely tokens whose mass reaches P (default 1)")]
+        public double TopP { get; init; } = 1.0;
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed for sampling")]
+        public long Seed { get; init; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            string.IsNullOrEmpty(Prompt) ? Spectre.Console.ValidationResult.Error("--prompt is required") : base.Validate();
+    }
+
+    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var options = new GenerationOptions
+        {
+            MaxNewTokens = settings.MaxNewTokens,
+            Temperature = settings.Temperature,
+            TopK = settings.TopK,
+            TopP = settings.TopP,
+            Seed = settings.Seed,
+        }.Validated();
+        using var model = LanguageModel.Load(settings.Model);
+        var prompt = model.Tokenizer.Encode(settings.Prompt!);
+        var generated = Generation.Continue(model, prompt, options);
+        var text = model.Tokenizer.Decode(generated.Where(id => id != model.Tokenizer.EndOfTextId));
+        Console.Out.WriteLine(settings.Prompt + text);
+        return 0;
+    }
+}

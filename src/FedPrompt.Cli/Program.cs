@@ -1,0 +1,24 @@
+using FedPrompt.Cli;
+using FedPrompt.Cli.Commands.Bench;
+using FedPrompt.Cli.Commands.Model;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("fedprompt");
+    config.PropagateExceptions();
+    config.AddBranch("model", model =>
+    {
+        model.SetDescription("Inspect and run a GPT (Hugging Face folder or .nemo)");
+        model.AddCommand<ModelInfoCommand>("info").WithDescription("Architecture, parameter count, dtype, tokenizer");
+        model.AddCommand<ModelScoreCommand>("score").WithDescription("Per-token log-probabilities of a text, as JSON");
+    });
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Benchmarks (throughput and memory; compare with tools/bench_*.py)");
+        bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Forward + backward to the input embeddings through a frozen GPT");
+    });
+    config.AddCommand<GenerateCommand>("generate").WithDescription("Continue a prompt (greedy, or sampled with --temperature)");
+});
+return ErrorReporting.Run(() => app.Run(args));
