@@ -1,0 +1,130 @@
+using FedPrompt.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPrompt.Model.Tests;
+
+public class GptTests
+{
+    static Tensor Ids(params long[] ids) => tensor(ids).unsqueeze(0);
+
+    [Fact]
+    public void KvCacheGivesTheSameLogitsAsTheFullForward()
+    {
+        using var model = TinyModels.Create();
+        var gpt = model.Network;
+        using var noGrad = no_grad();
+        var ids = Ids(464, 1664, 338, 27526, 352, 13, 20, 285);
+        var full = gpt.LmHead(gpt.Forward(ids));
+
+        using var cache = new KvCache(gpt.Config.Layers);
+        var first = gpt.LmHead(gpt.Forward(ids[.., ..5], cache));
+        var rest = Enumerable.Range(5, 3).Select(i => gpt.LmHead(gpt.Forward(ids[.., i..(i + 1)], cache))).ToList();
+        var incremental = cat([first, .. rest], 1);
+
+        Assert.Equal(8, cache.Length);
+        Assert.True(incremental.allclose(full, rtol: 1e-4, atol: 1e-5), $"max diff {(incremental - full).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void AttentionIsCausal()
+    {
+        using var model = TinyModels.Create();
+        var gpt = model.Network;
+        using var noGrad = no_grad();
+        var a = gpt.LmHead(gpt.Forward(Ids(10, 20, 30, 40, 50)));
+        var b = gpt.LmHead(gpt.Forward(Ids(10, 20, 30, 41, 999)));
+        Assert.True(a[0, ..3].allclose(b[0, ..3], rtol: 1e-5, atol: 1e-6), "changing later tokens changed earlier logits");
+        Assert.False(a[0, 3].allclose(b[0, 3], rtol: 1e-3, atol: 1e-4), "the changed token had no effect");
+    }
+
+    [Fact]
+    public void LmHeadIsTiedToTheTokenEmbedding()
+    {
+        using var model = TinyModels.Create();
+        var gpt = model.Network;
+        using var noGrad = no_grad();
+        var hidden = randn(2, 3, gpt.Config.Embedding);
+        Assert.True(gpt.LmHead(hidden).allclose(matmul(hidden, gpt.TokenEmbedding.t()), rtol: 1e-5, atol: 1e-5));
+        Assert.DoesNotContain(gpt.named_parameters(), p => p.name.Contains("lm_head"));
+    }
+
+    [Fact]
+    public void LeftPaddingWithAnAttentionMaskDoesNotChangeTheRealTokens()
+    {
+        using var model = TinyModels.Create();
+        var gpt = model.Network;
+        using var noGrad = no_grad();
+        var plain = gpt.LmHead(gpt.Forward(Ids(7, 8, 9)));
+        var padded = Ids(50256, 50256, 7, 8, 9);
+        var mask = tensor(new long[] { 0, 0, 1, 1, 1 }).unsqueeze(0);
+        var positions = tensor(new long[] { 0, 0, 0, 1, 2 }).unsqueeze(0);
+        var logits = gpt.LmHead(gpt.Forward(gpt.EmbedTokens(padded), positionIds: positions, attentionMask: mask));
+        Assert.True(logits[0, 2..].allclose(plain[0], rtol: 1e-4, atol: 1e-5));
+        Assert.False(logits.isnan().any().item<bool>());
+    }
+
+    [Fact]
+    public void GradientsReachInputEmbeddingsAndPrefixesButNotTheFrozenWeights()
+    {
+        using var model = TinyModels.Create();
+        var gpt = model.Network;
+        var config = gpt.Config;
+        var embeddings = gpt.EmbedTokens(Ids(1, 2, 3, 4)).detach().requires_grad_(true);
+        var prefix = Enumerable.Range(0, config.Layers)
+            .Select(_ => (randn(1, config.Heads, 3, config.HeadSize).requires_grad_(true), randn(1, config.Heads, 3, config.HeadSize).requires_grad_(true)))
+            .ToList();
+        using var cache = KvCache.FromPrefix(prefix);
+        var loss = gpt.LmHead(gpt.Forward(embeddings, cache)).logsumexp(-1).sum();
+        loss.backward();
+
+        Assert.NotNull(embeddings.grad);
+        Assert.All(prefix, p => Assert.True(p.Item1.grad is not null && p.Item1.grad.abs().sum().item<float>() > 0));
+        Assert.All(prefix, p => Assert.True(p.Item2.grad is not null && p.Item2.grad.abs().sum().item<float>() > 0));
+        Assert.All(gpt.parameters(), p => Assert.Null(p.grad));
+        Assert.All(gpt.parameters(), p => Assert.False(p.requires_grad));
+    }
+
+    [Fact]
+    public void APrefixIsAttendedButTakesNoPositions()
+    {
+        using var model = TinyModels.Create();
+        var gpt = model.Network;
+        var config = gpt.Config;
+        using var noGrad = no_grad();
+        var zeros = Enumerable.Range(0, config.Layers)
+            .Select(_ => (zeros(1, config.Heads, 2, config.HeadSize), zeros(1, config.Heads, 2, config.HeadSize))).ToList();
+        var random = Enumerable.Range(0, config.Layers)
+            .Select(_ => (randn(1, config.Heads, 2, config.HeadSize), randn(1, config.Heads, 2, config.HeadSize))).ToList();
+        var ids = Ids(5, 6, 7);
+        using var zeroCache = KvCache.FromPrefix(zeros);
+        using var randomCache = KvCache.FromPrefix(random);
+        var withRandom = gpt.Forward(gpt.EmbedTokens(ids), randomCache);
+        var plain = gpt.Forward(ids);
+        Assert.Equal(3, randomCache.NextPosition);
+        Assert.Equal(5, randomCache.Length);
+        Assert.False(withRandom.allclose(plain, rtol: 1e-3, atol: 1e-4), "the prefix had no effect");
+        var withZeros = gpt.Forward(gpt.EmbedTokens(ids), zeroCache);
+        Assert.False(withZeros.isnan().any().item<bool>());
+    }
+
+    [Fact]
+    public void TooManyPositionsIsAClearError()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 8));
+        var error = Assert.Throws<ArgumentException>(() => model.LogProbabilities(Enumerable.Range(0, 9).ToList()));
+        Assert.Contains("8 positions", error.Message);
+    }
+
+    [Fact]
+    public void GeluVariantsDiffer()
+    {
+        using var tanh = TinyModels.Create(seed: 3, TinyModels.Config(vocab: 50257, activation: GptActivation.GeluTanh));
+        using var erf = TinyModels.Create(seed: 3, TinyModels.Config(vocab: 50257, activation: GptActivation.GeluErf));
+        var tokens = new[] { 464, 1664, 338, 27526 };
+        var a = tanh.LogProbabilities(tokens);
+        var b = erf.LogProbabilities(tokens);
+        Assert.NotEqual(a, b);
+        Assert.Equal(a.Length, b.Length);
+    }
+}

@@ -1,0 +1,28 @@
+using FedPrompt.Model;
+
+namespace FedPrompt.Model.Tests;
+
+public class SaveLoadTests
+{
+    [Fact]
+    public void ASavedModelLoadsBackIdentical()
+    {
+        using var model = TinyModels.Create(seed: 9);
+        var folder = Path.Combine(Path.GetTempPath(), $"fedprompt-save-{Guid.NewGuid():N}");
+        try
+        {
+            model.Save(folder);
+            using var loaded = LanguageModel.Load(folder);
+            Assert.Equal(model.Config, loaded.Config);
+            var tokens = model.Tokenizer.Encode("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.");
+            Assert.Equal(model.LogProbabilities(tokens), loaded.LogProbabilities(tokens));
+            var original = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, parameter) in loaded.Network.named_parameters())
+                Assert.True(parameter.equal(original[name]), name);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

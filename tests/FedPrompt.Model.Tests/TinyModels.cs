@@ -1,0 +1,25 @@
+using FedPrompt.Model;
+
+namespace FedPrompt.Model.Tests;
+
+/// <summary>Small random GPTs for tests that need a model but not particular weights.</summary>
+public static class TinyModels
+{
+    public static GptConfig Config(int vocab = 97, int positions = 32, GptActivation activation = GptActivation.GeluTanh) => new()
+    {
+        VocabSize = vocab,
+        Positions = positions,
+        Embedding = 32,
+        Layers = 2,
+        Heads = 4,
+        Activation = activation,
+    };
+
+    public static LanguageModel Create(long seed = 1, GptConfig? config = null)
+    {
+        var model = LanguageModel.Create(config ?? Config(vocab: 50257), GptTokenizer.Gpt2(), seed);
+        model.Network.Freeze();
+        model.Network.eval();
+        return model;
+    }
+}
