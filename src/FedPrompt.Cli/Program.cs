@@ -1,6 +1,7 @@
 using FedPrompt.Cli;
 using FedPrompt.Cli.Commands.Bench;
 using FedPrompt.Cli.Commands.Model;
+using FedPrompt.Cli.Commands.Pretrain;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -19,6 +20,7 @@ app.Configure(config =>
         bench.SetDescription("Benchmarks (throughput and memory; compare with tools/bench_*.py)");
         bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Forward + backward to the input embeddings through a frozen GPT");
     });
+    config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain a GPT-2-architecture model on Reuters-21578 (resumable)");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Continue a prompt (greedy, or sampled with --temperature)");
 });
 return ErrorReporting.Run(() => app.Run(args));

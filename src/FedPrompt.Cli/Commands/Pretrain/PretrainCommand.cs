@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using FedPrompt.Model.Native;
+using FedPrompt.Model.Pretraining;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+
+namespace FedPrompt.Cli.Commands.Pretrain;
+
+/// <summary>Pretrains a GPT-2-architecture model on Reuters-21578; rerunning with the same --out resumes.</summary>
+public sealed class PretrainCommand : Command<PretrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--corpus <DIR>")] [Description("Reuters-21578 folder (reut2-*.sgm[.gz]); default: the repository's data/reuters21578")]
+        public string? Corpus { get; init; }
+        [CommandOption("--out <DIR>")] [Description("Output Hugging Face folder; holds a resumable checkpoint while training")]
+        public string Out { get; init; } = "";
+        [CommandOption("--from <MODEL>")] [Description("Continue from this model instead of random weights")]
+        public string? From { get; init; }
+        [CommandOption("--layers <N>")] public int Layers { get; init; } = new PretrainingOptions().Layers;
+        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = new PretrainingOptions().Embedding;
+        [CommandOption("--heads <N>")] public int Heads { get; init; } = new PretrainingOptions().Heads;
+        [CommandOption("--positions <N>")] public int Positions { get; init; } = new PretrainingOptions().Positions;
+        [CommandOption("--seq <N>")] public int Sequence { get; init; } = new PretrainingOptions().SequenceLength;
+        [CommandOption("--batch <N>")] public int Batch { get; init; } = new PretrainingOptions().BatchSize;
+        [CommandOption("--steps <N>")] public int Steps { get; init; } = new PretrainingOptions().Steps;
+        [CommandOption("--lr <LR>")] public double LearningRate { get; init; } = new PretrainingOptions().LearningRate;
+        [CommandOption("--min-lr <LR>")] public double MinLearningRate { get; init; } = new PretrainingOptions().MinLearningRate;
+        [CommandOption("--warmup <N>")] public int Warmup { get; init; } = new PretrainingOptions().WarmupSteps;
+        [CommandOption("--dropout <P>")] public double Dropout { get; init; } = new PretrainingOptions().Dropout;
+        [CommandOption("--eval-every <N>")] public int EvaluateEvery { get; init; } = new PretrainingOptions().EvaluateEvery;
+        [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = new PretrainingOptions().CheckpointEvery;
+        [CommandOption("--seed <N>")] public long Seed { get; init; } = new PretrainingOptions().Seed;
+        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores)")] public int? Threads { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
+    }
+
+    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        TorchNative.EnsureLoaded();
+        if (settings.Threads is { } threads) torch.set_num_threads(threads);
+        var options = new PretrainingOptions
+        {
+            Layers = settings.Layers, Embedding = settings.Hidden, Heads = settings.Heads, Positions = settings.Positions,
+            SequenceLength = settings.Sequence, BatchSize = settings.Batch, Steps = settings.Steps,
+            LearningRate = settings.LearningRate, MinLearningRate = settings.MinLearningRate, WarmupSteps = settings.Warmup,
+            Dropout = settings.Dropout, EvaluateEvery = settings.EvaluateEvery, CheckpointEvery = settings.CheckpointEvery, Seed = settings.Seed,
+        };
+        var corpus = settings.Corpus ?? BundledFiles.Data("reuters21578");
+        PretrainingResult result = null!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("pretraining", maxValue: options.Steps);
+                var progress = new SynchronousProgress<PretrainingProgress>(p =>
+                {
+                    task.Value = p.Step;
+                    task.Description = $"step {p.Step}/{p.Steps} loss {p.Loss:F3} lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s";
+                    if (p.HeldOutLoss is { } heldOut)
+                        AnsiConsole.MarkupLine($"step {p.Step}: held-out loss {heldOut:F4} (perplexity {Math.Exp(heldOut):F1}), {p.Tokens:N0} tokens");
+                });
+                result = new Pretrainer(options, settings.Out).Run(corpus, settings.From, progress, cancellationToken);
+            });
+        AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps, {result.TokensSeen:N0} tokens ({result.Epochs:F2} epochs), " +
+            $"held-out loss {result.HeldOutLoss:F4}, perplexity {result.HeldOutPerplexity:F1}, {result.WallSeconds / 3600:F2} h → {Markup.Escape(settings.Out)}");
+        return 0;
+    }
+}
