@@ -1,5 +1,6 @@
 using FedPrompt.Cli;
 using FedPrompt.Cli.Commands.Bench;
+using FedPrompt.Cli.Commands.Data;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Cli.Commands.Pretrain;
 using Spectre.Console.Cli;
@@ -14,6 +15,12 @@ app.Configure(config =>
         model.SetDescription("Inspect and run a GPT (Hugging Face folder or .nemo)");
         model.AddCommand<ModelInfoCommand>("info").WithDescription("Architecture, parameter count, dtype, tokenizer");
         model.AddCommand<ModelScoreCommand>("score").WithDescription("Per-token log-probabilities of a text, as JSON");
+    });
+    config.AddBranch("data", data =>
+    {
+        data.SetDescription("Prepare and divide the Financial PhraseBank task data");
+        data.AddCommand<DataPrepareCommand>("prepare").WithDescription("NeMo's train/val/test split (byte-identical)");
+        data.AddCommand<DataSplitCommand>("split").WithDescription("Divide a training file among N sites (NVFlare's split, or Dirichlet label skew)");
     });
     config.AddBranch("bench", bench =>
     {

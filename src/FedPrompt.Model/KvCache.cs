@@ -41,6 +41,10 @@ public sealed class KvCache : IDisposable
 
     public int Layers => _keys.Length;
 
+    /// <summary>A layer's keys and values so far, each [batch, heads, length, head size].</summary>
+    public (Tensor Key, Tensor Value) this[int layer] =>
+        (_keys[layer] ?? throw new InvalidOperationException("the cache is empty"), _values[layer]!);
+
     /// <summary>Key positions held (prefix included).</summary>
     public int Length => (int)(_keys[0]?.shape[2] ?? 0);
 

@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using FedPrompt.Model;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using FedPrompt.Model;
 using TorchSharp;
 using static TorchSharp.torch;

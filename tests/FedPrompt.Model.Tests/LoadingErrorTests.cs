@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using System.Formats.Tar;
 using System.Text.Json.Nodes;
 using FedPrompt.Model;
@@ -7,15 +8,15 @@ namespace FedPrompt.Model.Tests;
 /// <summary>Bad checkpoints fail with an error that names the file and the problem.</summary>
 public class LoadingErrorTests
 {
-    static Fixtures.TempFolder CopyOf(string fixture)
+    static TemporaryDirectory CopyOf(string fixture)
     {
-        var temp = new Fixtures.TempFolder();
-        foreach (var file in Directory.GetFiles(Fixtures.Engine(fixture)))
+        var temp = new TemporaryDirectory();
+        foreach (var file in Directory.GetFiles(RepositoryFiles.Engine(fixture)))
             File.Copy(file, temp.File(Path.GetFileName(file)));
         return temp;
     }
 
-    static void EditConfig(Fixtures.TempFolder folder, Action<JsonObject> edit)
+    static void EditConfig(TemporaryDirectory folder, Action<JsonObject> edit)
     {
         var path = folder.File("config.json");
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
@@ -124,9 +125,9 @@ public class LoadingErrorTests
     [Fact]
     public void UnsupportedNemoSettingsAreRefusedByName()
     {
-        using var temp = new Fixtures.TempFolder();
+        using var temp = new TemporaryDirectory();
         var rewritten = temp.File("rope.nemo");
-        using (var input = File.OpenRead(Fixtures.Engine("tiny-megatron.nemo")))
+        using (var input = File.OpenRead(RepositoryFiles.Engine("tiny-megatron.nemo")))
         using (var reader = new TarReader(input))
         using (var output = File.Create(rewritten))
         using (var writer = new TarWriter(output, TarEntryFormat.Pax))
@@ -150,9 +151,9 @@ public class LoadingErrorTests
     [Fact]
     public void ATruncatedNemoIsNamed()
     {
-        using var temp = new Fixtures.TempFolder();
+        using var temp = new TemporaryDirectory();
         var path = temp.File("cut.nemo");
-        var bytes = File.ReadAllBytes(Fixtures.Engine("tiny-megatron.nemo"));
+        var bytes = File.ReadAllBytes(RepositoryFiles.Engine("tiny-megatron.nemo"));
         File.WriteAllBytes(path, bytes[..(bytes.Length - 100_000)]);
         var error = Assert.ThrowsAny<InvalidDataException>(() => LanguageModel.Load(path));
         Assert.Contains(path, error.Message);

@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using System.Text.Json;
 using FedPrompt.Model;
 
@@ -15,14 +16,14 @@ public class ReferenceFixtureTests
         "tiny-gpt2", "tiny-gpt2-fp16", "tiny-gpt2-bf16", "tiny-gpt2-bin", "tiny-gpt2-sharded", "tiny-megatron.nemo",
     };
 
-    static JsonElement Expected(string fixture) => Fixtures.EngineExpected.GetProperty("fixtures").GetProperty(fixture);
+    static JsonElement Expected(string fixture) => RepositoryFiles.EngineExpected.GetProperty("fixtures").GetProperty(fixture);
 
     [Theory]
     [MemberData(nameof(Formats))]
     public void LogProbabilitiesMatchThePyTorchReference(string fixture)
     {
         var expected = Expected(fixture);
-        using var model = LanguageModel.Load(Fixtures.Engine(fixture));
+        using var model = LanguageModel.Load(RepositoryFiles.Engine(fixture));
         var ids = model.Tokenizer.Encode(expected.GetProperty("text").GetString()!);
         Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()), ids);
 
@@ -38,7 +39,7 @@ public class ReferenceFixtureTests
     public void GreedyGenerationMatchesThePyTorchReference(string fixture)
     {
         var greedy = Expected(fixture).GetProperty("greedy");
-        using var model = LanguageModel.Load(Fixtures.Engine(fixture));
+        using var model = LanguageModel.Load(RepositoryFiles.Engine(fixture));
         var prompt = greedy.GetProperty("prompt_ids").EnumerateArray().Select(e => e.GetInt32()).ToList();
         Assert.Equal(prompt, model.Tokenizer.Encode(greedy.GetProperty("prompt").GetString()!));
         var expected = greedy.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToList();
@@ -49,10 +50,10 @@ public class ReferenceFixtureTests
     [Fact]
     public void TheFixtureTokenizerMatchesTheReferenceBpe()
     {
-        var tokenizer = GptTokenizer.ForFolder(Fixtures.Engine("tiny-gpt2"));
+        var tokenizer = GptTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2"));
         Assert.Equal(1000, tokenizer.VocabularySize);
         Assert.Equal(999, tokenizer.EndOfTextId);
-        foreach (var testCase in Fixtures.EngineExpected.GetProperty("tokenizer_cases").EnumerateArray())
+        foreach (var testCase in RepositoryFiles.EngineExpected.GetProperty("tokenizer_cases").EnumerateArray())
         {
             var text = testCase.GetProperty("text").GetString()!;
             var ids = testCase.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToList();
@@ -75,7 +76,7 @@ public class ReferenceFixtureTests
     [Fact]
     public void TheNemoVocabularyIsPaddedAndItsTokenizerComesFromTheArchive()
     {
-        using var model = LanguageModel.Load(Fixtures.Engine("tiny-megatron.nemo"));
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-megatron.nemo"));
         Assert.Equal(1024, model.Config.VocabSize);
         Assert.Equal(1000, model.Tokenizer.VocabularySize);
         Assert.Equal(GptActivation.GeluErf, model.Config.Activation);

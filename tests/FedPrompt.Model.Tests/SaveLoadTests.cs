@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using FedPrompt.Model;
 
 namespace FedPrompt.Model.Tests;

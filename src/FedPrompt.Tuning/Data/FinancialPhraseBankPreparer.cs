@@ -1,5 +1,7 @@
 using System.Text;
 
+using FedPrompt.Model;
+
 namespace FedPrompt.Tuning.Data;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using System.Text;
 using FedPrompt.Tuning.Data;
 

@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using System.Text.Json;
 using FedPrompt.Tuning.Data;
 

@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using System.Text.Json;
 
 namespace FedPrompt.Tuning.Tests.Data;

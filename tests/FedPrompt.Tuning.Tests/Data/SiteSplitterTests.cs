@@ -1,3 +1,4 @@
+using FedPrompt.Testing;
 using FedPrompt.Tuning.Data;
 
 namespace FedPrompt.Tuning.Tests.Data;

@@ -1,6 +1,7 @@
-using FedPrompt.Tuning.Data;
+using FedPrompt.Model;
+using FedPrompt.Testing;
 
-namespace FedPrompt.Tuning.Tests.Data;
+namespace FedPrompt.Model.Tests;
 
 public sealed class AtomicFileTests
 {

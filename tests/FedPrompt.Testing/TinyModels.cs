@@ -1,6 +1,6 @@
 using FedPrompt.Model;
 
-namespace FedPrompt.Model.Tests;
+namespace FedPrompt.Testing;
 
 /// <summary>Small random GPTs for tests that need a model but not particular weights.</summary>
 public static class TinyModels

@@ -1,7 +1,9 @@
-namespace FedPrompt.Tuning.Tests.Data;
+using System.Text.Json;
+
+namespace FedPrompt.Testing;
 
 /// <summary>Files committed in the repository, found from the test binaries by walking up to the solution.</summary>
-internal static class RepositoryFiles
+public static class RepositoryFiles
 {
     private static readonly Lazy<string> Root = new(FindRoot);
 
@@ -9,6 +11,16 @@ internal static class RepositoryFiles
 
     /// <summary>A path under tests/fixtures/data/ (written by tools/make_data_fixtures.py).</summary>
     public static string Fixture(params string[] parts) => Path.Combine([Root.Value, "tests", "fixtures", "data", .. parts]);
+
+    /// <summary>A path under tests/fixtures/engine/ (written by tools/make_engine_fixtures.py).</summary>
+    public static string Engine(string name) => Path.Combine(Root.Value, "tests", "fixtures", "engine", name);
+
+    public static JsonElement EngineExpected => EngineExpectedDocument.Value.RootElement;
+
+    static readonly Lazy<JsonDocument> EngineExpectedDocument = new(() => JsonDocument.Parse(File.ReadAllBytes(Engine("expected.json"))));
+
+    /// <summary>A path under tests/fixtures/.</summary>
+    public static string Fixtures(params string[] parts) => Path.Combine([Root.Value, "tests", "fixtures", .. parts]);
 
     private static string FindRoot()
     {

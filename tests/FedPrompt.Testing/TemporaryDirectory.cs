@@ -1,11 +1,11 @@
-namespace FedPrompt.Tuning.Tests.Data;
+namespace FedPrompt.Testing;
 
 /// <summary>A fresh folder under the system temp folder, deleted with its content on dispose.</summary>
-internal sealed class TemporaryDirectory : IDisposable
+public sealed class TemporaryDirectory : IDisposable
 {
     public TemporaryDirectory()
     {
-        Path = Directory.CreateTempSubdirectory("fedprompt-data-").FullName;
+        Path = Directory.CreateTempSubdirectory("fedprompt-test-").FullName;
     }
 
     public string Path { get; }

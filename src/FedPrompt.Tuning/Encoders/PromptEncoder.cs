@@ -1,0 +1,46 @@
+using FedPrompt.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPrompt.Tuning.Encoders;
+
+/// <summary>
+/// The only trainable part of p-tuning. An input-level encoder produces the embeddings that replace
+/// the word embeddings at the virtual positions; a deep encoder produces every layer's key/value
+/// prefix. Its parameters are what sites train and the server averages.
+/// </summary>
+public abstract class PromptEncoder : nn.Module
+{
+    protected PromptEncoder(string name, PromptEncoderSettings settings) : base(name)
+    {
+        Settings = settings;
+    }
+
+    public PromptEncoderSettings Settings { get; }
+
+    /// <summary>[virtual tokens, embedding] for the input positions, or null for deep prompts.</summary>
+    public virtual Tensor? InputEmbeddings() => null;
+
+    /// <summary>A cache holding each layer's prefix for a batch, or null for input-level encoders.</summary>
+    public virtual KvCache? Prefix(int batch) => null;
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters() => named_parameters().ToList();
+
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    public static PromptEncoder Create(PromptEncoderSettings settings, LanguageModel model)
+    {
+        settings.Validated();
+        using var noGrad = no_grad();
+        // Same seed, same initial encoder: sites that start from the same configuration agree.
+        manual_seed(settings.Seed);
+        return settings.Type switch
+        {
+            PromptEncoderType.Mlp => new MlpPromptEncoder(settings, model.Config.Embedding),
+            PromptEncoderType.Lstm => new LstmPromptEncoder(settings, model.Config.Embedding),
+            PromptEncoderType.Embedding => new EmbeddingPromptEncoder(settings, model),
+            PromptEncoderType.Deep => new DeepPromptEncoder(settings, model),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Type, "unknown prompt encoder type"),
+        };
+    }
+}
