@@ -78,8 +78,8 @@ public sealed class Gpt : nn.Module
         return _lnF.forward(x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Hidden states of token ids: <see cref="Forward"/> on their word embeddings.</summary>
-    public Tensor Forward(Tensor ids, KvCache? cache = null) => Forward(EmbedTokens(ids), cache);
+    /// <summary>Hidden states of token ids [batch, length]: <see cref="Forward"/> on their word embeddings.</summary>
+    public Tensor ForwardTokens(Tensor ids, KvCache? cache = null) => Forward(EmbedTokens(ids), cache);
 
     /// <summary>The tied LM head: hidden states [..., embedding] → logits [..., vocabulary].</summary>
     public Tensor LmHead(Tensor hidden) => F.linear(hidden, _wte.weight!);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace FedPrompt.Model;
@@ -8,8 +9,11 @@ namespace FedPrompt.Model;
 /// merges.txt. <see cref="VocabularySize"/> may be smaller than the model's embedding rows
 /// (Megatron pads its vocabulary); ids at or beyond it are never produced.
 /// </summary>
-public sealed class GptTokenizer
+public sealed partial class GptTokenizer
 {
+    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
+    private static partial Regex Gpt2Pretokenization();
+
     public const string EndOfText = "<|endoftext|>";
     static readonly Lazy<GptTokenizer> PackagedGpt2 = new(() =>
         new GptTokenizer(TiktokenTokenizer.CreateForModel("gpt2"), 50257, 50256, "GPT-2 BPE (packaged data, 50257 tokens)"));
@@ -57,7 +61,17 @@ public sealed class GptTokenizer
         Tokenizer tokenizer;
         try
         {
-            tokenizer = CodeGenTokenizer.Create(new MemoryStream(vocabJson), new MemoryStream(mergesText));
+            var merges = System.Text.Encoding.UTF8.GetString(mergesText).Split('\n')
+                .Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)).ToList();
+            var special = new Dictionary<string, int> { [EndOfText] = eos };
+            // GPT-2's byte-level BPE: its pre-tokenization regex, merges by rank over byte symbols.
+            tokenizer = BpeTokenizer.Create(new BpeOptions(vocab)
+            {
+                Merges = merges,
+                ByteLevel = true,
+                SpecialTokens = special,
+                PreTokenizer = new RegexPreTokenizer(Gpt2Pretokenization(), special),
+            });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

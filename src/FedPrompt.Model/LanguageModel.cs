@@ -78,7 +78,7 @@ public sealed class LanguageModel : IDisposable
     {
         using var scope = NewDisposeScope();
         var head = WeightLoader.Read(lmHead, origin);
-        if (!head.shape.SequenceEqual(network.TokenEmbedding.shape) || !head.equal(network.TokenEmbedding))
+        if (!head.shape.SequenceEqual(network.TokenEmbedding.shape) || !head.equal(network.TokenEmbedding).all().item<bool>())
             throw new NotSupportedException($"{origin}: lm_head.weight differs from the token embedding; untied LM heads are not supported");
     }
 
@@ -91,7 +91,7 @@ public sealed class LanguageModel : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var ids = tensor(tokens.Select(t => (long)t).ToArray()).unsqueeze(0);
-        var logProbs = Network.LmHead(Network.Forward(ids)[0, ..^1]).log_softmax(-1);
+        var logProbs = Network.LmHead(Network.ForwardTokens(ids)[0, ..^1]).log_softmax(-1);
         var next = ids[0, 1..].unsqueeze(1);
         return logProbs.gather(1, next).squeeze(1).data<float>().ToArray();
     }
@@ -107,14 +107,14 @@ public sealed class LanguageModel : IDisposable
             var (name, parameter) = p;
             var conv1D = HuggingFaceFolder.IsConv1DWeight(name);
             var shape = conv1D ? parameter.shape.Reverse().ToArray() : parameter.shape;
-            return new TensorToWrite(name, StoredDType.F32, shape, destination =>
+            return new SafeTensorsEntry(name, StoredDType.F32, shape, stream =>
             {
                 using var scope = NewDisposeScope();
                 var stored = conv1D ? parameter.detach().t().contiguous() : parameter.detach().contiguous();
-                stored.bytes.CopyTo(destination);
+                stream.Write(stored.bytes);
             });
-        });
-        SafeTensorsWriter.Write(Path.Combine(folder, HuggingFaceFolder.SafeTensorsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        }).ToList();
+        SafeTensorsWriter.WriteFile(Path.Combine(folder, HuggingFaceFolder.SafeTensorsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         if (Tokenizer.OwnFiles is { } files)
         {
             AtomicFile.WriteAllBytes(Path.Combine(folder, "vocab.json"), files.Vocab);

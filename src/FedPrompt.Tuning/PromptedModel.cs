@@ -49,7 +49,7 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
 
     /// <summary>[batch] summed log-probability of each example's answer tokens.</summary>
     public Tensor AnswerScores(PromptBatch batch) =>
-        zeros(batch.Size).index_add(0, batch.LossRows, TargetLogProbabilities(batch));
+        zeros(batch.Size).index_add(0, batch.LossRows, TargetLogProbabilities(batch), 1);
 
     /// <summary>Greedy (or sampled) continuation of a prompt with the encoder's virtual tokens or prefixes.</summary>
     public List<int> Continue(TokenizedExample prompt, GenerationOptions options)

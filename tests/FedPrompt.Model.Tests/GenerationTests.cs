@@ -19,7 +19,7 @@ public class GenerationTests
         {
             for (int i = 0; i < 6; i++)
             {
-                var logits = model.Network.LmHead(model.Network.Forward(tensor(text.Select(t => (long)t).ToArray()).unsqueeze(0)));
+                var logits = model.Network.LmHead(model.Network.ForwardTokens(tensor(text.Select(t => (long)t).ToArray()).unsqueeze(0)));
                 text.Add((int)logits[0, -1].argmax().item<long>());
             }
         }

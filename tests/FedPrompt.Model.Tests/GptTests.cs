@@ -16,11 +16,11 @@ public class GptTests
         var gpt = model.Network;
         using var noGrad = no_grad();
         var ids = Ids(464, 1664, 338, 27526, 352, 13, 20, 285);
-        var full = gpt.LmHead(gpt.Forward(ids));
+        var full = gpt.LmHead(gpt.ForwardTokens(ids));
 
         using var cache = new KvCache(gpt.Config.Layers);
-        var first = gpt.LmHead(gpt.Forward(ids[.., ..5], cache));
-        var rest = Enumerable.Range(5, 3).Select(i => gpt.LmHead(gpt.Forward(ids[.., i..(i + 1)], cache))).ToList();
+        var first = gpt.LmHead(gpt.ForwardTokens(ids[.., ..5], cache));
+        var rest = Enumerable.Range(5, 3).Select(i => gpt.LmHead(gpt.ForwardTokens(ids[.., i..(i + 1)], cache))).ToList();
         var incremental = cat([first, .. rest], 1);
 
         Assert.Equal(8, cache.Length);
@@ -33,8 +33,8 @@ public class GptTests
         using var model = TinyModels.Create();
         var gpt = model.Network;
         using var noGrad = no_grad();
-        var a = gpt.LmHead(gpt.Forward(Ids(10, 20, 30, 40, 50)));
-        var b = gpt.LmHead(gpt.Forward(Ids(10, 20, 30, 41, 999)));
+        var a = gpt.LmHead(gpt.ForwardTokens(Ids(10, 20, 30, 40, 50)));
+        var b = gpt.LmHead(gpt.ForwardTokens(Ids(10, 20, 30, 41, 999)));
         Assert.True(a[0, ..3].allclose(b[0, ..3], rtol: 1e-5, atol: 1e-6), "changing later tokens changed earlier logits");
         Assert.False(a[0, 3].allclose(b[0, 3], rtol: 1e-3, atol: 1e-4), "the changed token had no effect");
     }
@@ -56,7 +56,7 @@ public class GptTests
         using var model = TinyModels.Create();
         var gpt = model.Network;
         using var noGrad = no_grad();
-        var plain = gpt.LmHead(gpt.Forward(Ids(7, 8, 9)));
+        var plain = gpt.LmHead(gpt.ForwardTokens(Ids(7, 8, 9)));
         var padded = Ids(50256, 50256, 7, 8, 9);
         var mask = tensor(new long[] { 0, 0, 1, 1, 1 }).unsqueeze(0);
         var positions = tensor(new long[] { 0, 0, 0, 1, 2 }).unsqueeze(0);
@@ -93,15 +93,15 @@ public class GptTests
         var gpt = model.Network;
         var config = gpt.Config;
         using var noGrad = no_grad();
-        var zeros = Enumerable.Range(0, config.Layers)
+        var zeroPrefix = Enumerable.Range(0, config.Layers)
             .Select(_ => (zeros(1, config.Heads, 2, config.HeadSize), zeros(1, config.Heads, 2, config.HeadSize))).ToList();
         var random = Enumerable.Range(0, config.Layers)
             .Select(_ => (randn(1, config.Heads, 2, config.HeadSize), randn(1, config.Heads, 2, config.HeadSize))).ToList();
         var ids = Ids(5, 6, 7);
-        using var zeroCache = KvCache.FromPrefix(zeros);
+        using var zeroCache = KvCache.FromPrefix(zeroPrefix);
         using var randomCache = KvCache.FromPrefix(random);
         var withRandom = gpt.Forward(gpt.EmbedTokens(ids), randomCache);
-        var plain = gpt.Forward(ids);
+        var plain = gpt.ForwardTokens(ids);
         Assert.Equal(3, randomCache.NextPosition);
         Assert.Equal(5, randomCache.Length);
         Assert.False(withRandom.allclose(plain, rtol: 1e-3, atol: 1e-4), "the prefix had no effect");

@@ -112,10 +112,10 @@ public class LoadingErrorTests
         // The fixture re-saved with an lm_head that differs from wte.
         using var copy = CopyOf("tiny-gpt2");
         var weights = FedPrompt.Model.Checkpoints.SafeTensorsFile.Open(copy.File("model.safetensors"));
-        var tensors = weights.Tensors.Values.Select(t => new FedPrompt.Model.Checkpoints.TensorToWrite(t.Name, t.DType, t.Shape, t.ReadInto)).ToList();
+        var tensors = weights.Tensors.Values.Select(FedPrompt.Model.Checkpoints.SafeTensorsEntry.FromStored).ToList();
         var wte = weights.Tensors["wte.weight"];
-        tensors.Add(new FedPrompt.Model.Checkpoints.TensorToWrite("lm_head.weight", wte.DType, wte.Shape, span => span.Fill(1)));
-        FedPrompt.Model.Checkpoints.SafeTensorsWriter.Write(copy.File("other.safetensors"), tensors, null);
+        tensors.Add(FedPrompt.Model.Checkpoints.SafeTensorsEntry.FromBytes("lm_head.weight", wte.DType, wte.Shape, Enumerable.Repeat((byte)1, (int)wte.ByteCount).ToArray()));
+        FedPrompt.Model.Checkpoints.SafeTensorsWriter.WriteFile(copy.File("other.safetensors"), tensors);
         weights.Dispose();
         File.Move(copy.File("other.safetensors"), copy.File("model.safetensors"), overwrite: true);
         var error = Assert.Throws<NotSupportedException>(() => LanguageModel.Load(copy.Path));

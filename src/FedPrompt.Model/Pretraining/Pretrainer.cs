@@ -126,7 +126,7 @@ public sealed class Pretrainer
     {
         var inputs = windows[.., ..^1];
         var targets = windows[.., 1..];
-        var logits = gpt.LmHead(gpt.Forward(inputs));
+        var logits = gpt.LmHead(gpt.ForwardTokens(inputs));
         return F.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1));
     }
 
@@ -140,7 +140,7 @@ public sealed class Pretrainer
         for (long start = 0; start < windows.shape[0]; start += 16)
         {
             using var scope = NewDisposeScope();
-            total += CausalLmLoss(gpt, windows[start..Math.Min(start + 16, windows.shape[0])]).item<float>();
+            total += CausalLmLoss(gpt, windows[TensorIndex.Slice(start, Math.Min(start + 16, windows.shape[0]))]).item<float>();
             batches++;
         }
         if (wasTraining) gpt.train();

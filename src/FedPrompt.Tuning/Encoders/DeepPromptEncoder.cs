@@ -47,7 +47,7 @@ public sealed class DeepPromptEncoder : PromptEncoder
     {
         using var noGrad = no_grad();
         using var cache = new KvCache(_layers);
-        model.Network.Forward(tensor(EmbeddingPromptEncoder.InitTokens(settings, model)).unsqueeze(0), cache);
+        model.Network.ForwardTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model)).unsqueeze(0), cache);
         var keys = stack(Enumerable.Range(0, _layers).Select(l => cache[l].Key[0]).ToArray());
         var values = stack(Enumerable.Range(0, _layers).Select(l => cache[l].Value[0]).ToArray());
         return (keys.detach().clone(), values.detach().clone());

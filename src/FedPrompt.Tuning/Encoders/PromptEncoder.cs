@@ -1,5 +1,6 @@
 using FedPrompt.Model;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Tuning.Encoders;

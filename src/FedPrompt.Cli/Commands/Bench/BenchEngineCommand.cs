@@ -29,7 +29,7 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
         [CommandOption("--threads <N>")] public int Threads { get; init; } = 2;
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchNative.EnsureLoaded();
         torch.set_num_threads(settings.Threads);

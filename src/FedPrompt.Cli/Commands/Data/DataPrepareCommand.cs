@@ -19,7 +19,7 @@ public sealed class DataPrepareCommand : Command<DataPrepareCommand.Settings>
         public string Out { get; init; } = "financial_phrasebank";
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var input = settings.Input ?? BundledFiles.Data(Path.Combine("financial_phrasebank", "Sentences_AllAgree.txt"));
         var prepared = FinancialPhraseBankPreparer.Prepare(input, settings.Out);

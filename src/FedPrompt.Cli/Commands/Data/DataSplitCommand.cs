@@ -34,7 +34,7 @@ public sealed class DataSplitCommand : Command<DataSplitCommand.Settings>
             : ValidationResult.Success();
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var split = SiteSplitter.Split(settings.Input, settings.Out, settings.Sites, settings.Seed, settings.Dirichlet);
         var labels = split.Sites.SelectMany(s => s.LabelCounts.Keys).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -37,7 +37,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             string.IsNullOrEmpty(Prompt) ? Spectre.Console.ValidationResult.Error("--prompt is required") : base.Validate();
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = new GenerationOptions
         {

@@ -10,7 +10,7 @@ public sealed class ModelInfoCommand : Command<ModelInfoCommand.Settings>
 {
     public sealed class Settings : ModelSettings;
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = LanguageModel.Load(settings.Model);
         var config = model.Config;

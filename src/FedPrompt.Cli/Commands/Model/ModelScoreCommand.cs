@@ -18,7 +18,7 @@ public sealed class ModelScoreCommand : Command<ModelScoreCommand.Settings>
             Text is null ? Spectre.Console.ValidationResult.Error("--text is required") : base.Validate();
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = LanguageModel.Load(settings.Model);
         var tokens = model.Tokenizer.Encode(settings.Text!);

@@ -38,7 +38,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchNative.EnsureLoaded();
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
