@@ -62,10 +62,10 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
             impl = "fedprompt",
             torchsharp = typeof(torch).Assembly.GetName().Version?.ToString(),
             threads = settings.Threads,
-            examples_per_s = settings.Iterations * settings.Batch / seconds,
-            ms_per_step = seconds * 1000 / settings.Iterations,
-            peak_rss_mb = PeakMemory.Megabytes(),
-            weights_mb = config.ParameterCount * 4 / 1e6,
+            examples_per_s = Math.Round(settings.Iterations * settings.Batch / seconds, 3),
+            ms_per_step = Math.Round(seconds * 1000 / settings.Iterations, 1),
+            peak_rss_mb = Math.Round(PeakMemory.Mebibytes(), 1),
+            weights_mb = Math.Round(config.ParameterCount * 4 / 1048576.0, 1),
         }));
         return 0;
     }
