@@ -122,6 +122,23 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
+    /// <summary>SHA-256 over every weight (names, shapes, fp32 values): the base model's identity, so a
+    /// prompt encoder trained on one model is never silently applied to another.</summary>
+    public string Fingerprint => _fingerprint ??= ComputeFingerprint();
+    string? _fingerprint;
+
+    string ComputeFingerprint()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (name, parameter) in Network.named_parameters())
+        {
+            using var scope = NewDisposeScope();
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}[{string.Join(",", parameter.shape)}]"));
+            sha.AppendData(parameter.detach().contiguous().bytes);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
     public string Describe() =>
         $"{Config.Describe()}; {Config.ParameterCount:N0} parameters; stored as {string.Join("/", StoredTypes)}, computed in fp32; tokenizer: {Tokenizer.Description}";
 

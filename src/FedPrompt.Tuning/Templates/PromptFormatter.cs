@@ -131,16 +131,19 @@ public sealed class PromptFormatter
         }
         text = text.Trim(' ');
 
+        // NeMo's pseudo tokens are special tokens to its Hugging Face tokenizer, which strips the
+        // whitespace on both sides of a special token: "<v> The" tokenizes as <v> "The".
         var tokens = new List<int>();
         int at = 0;
         foreach (System.Text.RegularExpressions.Match marker in TaskTemplate.VirtualMarker().Matches(text))
         {
-            tokens.AddRange(_tokenizer.Encode(text[at..marker.Index]));
+            var before = text[at..marker.Index];
+            tokens.AddRange(_tokenizer.Encode(at == 0 ? before.TrimEnd() : before.Trim()));
             if (_virtualTokensAtInput)
                 tokens.AddRange(Enumerable.Repeat(TokenizedExample.Virtual, _template.VirtualTokenSplits[int.Parse(marker.Groups[1].Value)]));
             at = marker.Index + marker.Length;
         }
-        tokens.AddRange(_tokenizer.Encode(text[at..]));
+        tokens.AddRange(_tokenizer.Encode(at == 0 ? text : text[at..].TrimStart()));
         if (includeAnswer && _template.AddEos) tokens.Add(_tokenizer.EndOfTextId);
         return tokens;
     }

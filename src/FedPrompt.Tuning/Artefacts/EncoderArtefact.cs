@@ -1,0 +1,52 @@
+using FedPrompt.Model;
+using FedPrompt.Model.Checkpoints;
+using FedPrompt.Tuning.Encoders;
+using FedPrompt.Tuning.Templates;
+using static TorchSharp.torch;
+
+namespace FedPrompt.Tuning.Artefacts;
+
+/// <summary>A prompt encoder, loaded and checked against its base model, with its task.</summary>
+public sealed record LoadedEncoder(PromptEncoder Encoder, TaskTemplate Template, IReadOnlyList<string> Answers, EncoderHeader Header);
+
+/// <summary>
+/// A trained prompt encoder on disk: one safetensors file of its parameters whose metadata holds the
+/// <see cref="EncoderHeader"/>. The same bytes travel between federated sites and the server.
+/// </summary>
+public static class EncoderArtefact
+{
+    public static void Save(string path, PromptEncoder encoder, TaskTemplate template, IReadOnlyList<string> answers, LanguageModel baseModel)
+    {
+        var header = new EncoderHeader(encoder.Settings, template.ToJson(), answers, BaseModelIdentity.Of(baseModel));
+        SafeTensorsWriter.WriteFile(path, EncoderWeights.Entries(encoder), new Dictionary<string, string> { [EncoderHeader.MetadataKey] = header.ToJson() });
+    }
+
+    public static EncoderHeader ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: prompt encoder not found", path);
+        using var file = SafeTensorsFile.Open(path);
+        return Header(file, path);
+    }
+
+    /// <summary>Rebuilds the encoder for <paramref name="baseModel"/>; refuses one saved for another model.</summary>
+    public static LoadedEncoder Load(string path, LanguageModel baseModel)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: prompt encoder not found", path);
+        using var file = SafeTensorsFile.Open(path);
+        var header = Header(file, path);
+        var expected = BaseModelIdentity.Of(baseModel);
+        if (header.BaseModel.Architecture != expected.Architecture)
+            throw new InvalidDataException($"{path}: this prompt encoder was trained on a different base model ({header.BaseModel.Architecture}); the model given is {expected.Architecture}");
+        if (header.BaseModel.Fingerprint != expected.Fingerprint)
+            throw new InvalidDataException($"{path}: this prompt encoder was trained on a base model with different weights (fingerprint {header.BaseModel.Fingerprint[..12]}…, the model given has {expected.Fingerprint[..12]}…)");
+        var template = header.TaskTemplate(path);
+        var encoder = PromptEncoder.Create(header.Encoder, baseModel);
+        EncoderWeights.Load(encoder, file, path);
+        return new LoadedEncoder(encoder, template, header.Answers, header);
+    }
+
+    static EncoderHeader Header(SafeTensorsFile file, string path) =>
+        file.Metadata.TryGetValue(EncoderHeader.MetadataKey, out var json)
+            ? EncoderHeader.FromJson(json, path)
+            : throw new InvalidDataException($"{path}: not a FedPrompt prompt encoder (no {EncoderHeader.MetadataKey} metadata)");
+}

@@ -1,0 +1,77 @@
+using FedPrompt.Model;
+using FedPrompt.Tuning.Data;
+using FedPrompt.Tuning.Encoders;
+using FedPrompt.Tuning.Evaluation;
+using FedPrompt.Tuning.Templates;
+using FedPrompt.Tuning.Training;
+
+namespace FedPrompt.Tuning;
+
+/// <summary>
+/// One site's p-tuning: a prompt encoder on a (shared, frozen) base model, the site's training and
+/// validation examples, and a trainer whose optimizer state lasts as long as the session. Both
+/// `fedprompt train` and a federated site drive this.
+/// </summary>
+public sealed class TuningSession
+{
+    TuningSession(TuningSettings settings, PromptedModel model, PromptFormatter formatter, IReadOnlyList<string> answers,
+        List<TokenizedExample> train, List<TokenizedExample> validation, FormattingReport trainReport, FormattingReport validationReport)
+    {
+        Settings = settings;
+        Model = model;
+        Formatter = formatter;
+        Answers = answers;
+        Train = train;
+        Validation = validation;
+        TrainReport = trainReport;
+        ValidationReport = validationReport;
+        Trainer = new PromptTrainer(model, settings.Training, settings.Template.AnswerOnlyLoss);
+    }
+
+    public TuningSettings Settings { get; }
+    public PromptedModel Model { get; }
+    public PromptFormatter Formatter { get; }
+    public IReadOnlyList<string> Answers { get; }
+    public List<TokenizedExample> Train { get; }
+    public List<TokenizedExample> Validation { get; }
+    public FormattingReport TrainReport { get; }
+    public FormattingReport ValidationReport { get; }
+    public PromptTrainer Trainer { get; }
+
+    /// <param name="encoder">An encoder to continue from; by default a fresh one from the settings' seed.</param>
+    public static TuningSession Create(LanguageModel model, TuningSettings settings, string trainFile, string validationFile, PromptEncoder? encoder = null)
+    {
+        var train = JsonlReader.ReadAll(trainFile);
+        var validation = JsonlReader.ReadAll(validationFile);
+        if (train.Count == 0) throw new DataFormatException(trainFile, null, "no training examples");
+        if (validation.Count == 0) throw new DataFormatException(validationFile, null, "no validation examples");
+        var answers = settings.Answers ?? AnswersIn(train, settings.Template.AnswerField, trainFile);
+        var formatter = new PromptFormatter(settings.Template, model.Tokenizer, settings.Encoder.AtInput, model.Config.Positions);
+        var (trainExamples, trainReport) = formatter.FormatForTraining(train, trainFile, answers);
+        var (validationExamples, validationReport) = formatter.FormatForTraining(validation, validationFile, answers);
+        if (trainExamples.Count == 0) throw new DataFormatException(trainFile, null, $"every example is longer than {settings.Template.MaxSeqLength} tokens");
+        encoder ??= PromptEncoder.Create(settings.Encoder, model);
+        return new TuningSession(settings, new PromptedModel(model, encoder), formatter, answers, trainExamples, validationExamples, trainReport, validationReport);
+    }
+
+    /// <summary>The distinct answers of a training file, in ordinal order (so every site lists them alike).</summary>
+    public static IReadOnlyList<string> AnswersIn(IReadOnlyList<JsonlRecord> records, string answerField, string file)
+    {
+        var answers = new List<string>();
+        foreach (var record in records)
+        {
+            if (!record.TryGetValue(answerField, out var answer))
+                throw new DataFormatException(file, record.LineNumber, $"no \"{answerField}\" field");
+            if (!answers.Contains(answer)) answers.Add(answer);
+        }
+        return answers.Order(StringComparer.Ordinal).ToList();
+    }
+
+    public EpochResult TrainEpoch(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) =>
+        Trainer.TrainEpoch(Train, progress, cancel);
+
+    public double ValidationLoss() => Evaluator.Loss(Model, Validation);
+
+    public EvaluationResult Evaluate(IReadOnlyList<TokenizedExample> examples, bool generate) =>
+        Evaluator.Evaluate(Model, Formatter, examples, Answers, generate);
+}

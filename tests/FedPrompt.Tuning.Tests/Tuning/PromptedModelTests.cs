@@ -1,0 +1,108 @@
+using FedPrompt.Model;
+using FedPrompt.Testing;
+using FedPrompt.Tuning.Encoders;
+using FedPrompt.Tuning.Templates;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace FedPrompt.Tuning.Tests.Tuning;
+
+public class PromptedModelTests
+{
+    static (PromptedModel Model, List<TokenizedExample> Examples) Setup(PromptEncoderType type, LanguageModel model, int count = 6)
+    {
+        var settings = new PromptEncoderSettings { Type = type, VirtualTokens = 4, HiddenSize = 16 };
+        var template = TaskTemplate.FinancialPhraseBank with { TotalVirtualTokens = 4, VirtualTokenSplits = [4] };
+        var formatter = new PromptFormatter(template, model.Tokenizer, settings.AtInput, model.Config.Positions);
+        var examples = formatter.FormatForTraining(SyntheticTask.Records(count, seed: 3), "synthetic").Examples;
+        return (new PromptedModel(model, PromptEncoder.Create(settings, model)), examples);
+    }
+
+    [Theory]
+    [InlineData(PromptEncoderType.Mlp)]
+    [InlineData(PromptEncoderType.Deep)]
+    public void TheGatheredAnswerLossEqualsTheFullLogitsMaskedLoss(PromptEncoderType type)
+    {
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64));
+        var (prompted, examples) = Setup(type, model);
+        using var batch = PromptBatch.Create(examples, model.Tokenizer.EndOfTextId);
+
+        var gathered = prompted.Loss(batch);
+        // NeMo's way: logits over the whole vocabulary at every position, then the loss mask.
+        var logits = model.Network.LmHead(prompted.Hidden(batch))[.., ..^1];
+        var ids = batch.Ids;
+        var mask = zeros(batch.Size, batch.Length - 1);
+        for (int row = 0; row < examples.Count; row++)
+            for (int t = examples[row].AnswerStart - 1; t < examples[row].Length - 1; t++) mask[row, t] = 1;
+        var targets = ids[.., 1..];
+        var perToken = F.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1), reduction: nn.Reduction.None).view(batch.Size, -1);
+        var full = (perToken * mask).sum() / mask.sum();
+
+        Assert.Equal(full.item<float>(), gathered.item<float>(), 5);
+    }
+
+    [Fact]
+    public void TheVirtualPositionsCarryTheEncoderOutput()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64));
+        var (prompted, examples) = Setup(PromptEncoderType.Mlp, model, count: 2);
+        using var batch = PromptBatch.Create(examples, model.Tokenizer.EndOfTextId);
+        using var noGrad = no_grad();
+
+        var manual = model.Network.EmbedTokens(batch.Ids).clone();
+        var virtualTokens = prompted.Encoder.InputEmbeddings()!;
+        for (int row = 0; row < 2; row++)
+            for (int k = 0; k < 4; k++) manual[row, k] = virtualTokens[k];
+        var expected = model.Network.Forward(manual);
+        Assert.True(prompted.Hidden(batch).allclose(expected, rtol: 1e-5, atol: 1e-6));
+        // And they matter: other virtual embeddings give other hidden states.
+        manual[TensorIndex.Colon, TensorIndex.Slice(0, 4)] = 0;
+        Assert.False(model.Network.Forward(manual).allclose(expected, rtol: 1e-3, atol: 1e-4));
+    }
+
+    [Fact]
+    public void DeepPromptsReachEveryLayer()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64) with { Layers = 3 });
+        var (prompted, examples) = Setup(PromptEncoderType.Deep, model, count: 2);
+        using var batch = PromptBatch.Create(examples, model.Tokenizer.EndOfTextId);
+        using var noGrad = no_grad();
+        var baseline = prompted.Hidden(batch);
+        var keys = prompted.Encoder.named_parameters().Single(p => p.name == "prefix_keys").parameter;
+        var values = prompted.Encoder.named_parameters().Single(p => p.name == "prefix_values").parameter;
+        for (int layer = 0; layer < 3; layer++)
+        {
+            var (savedKeys, savedValues) = (keys[layer].clone(), values[layer].clone());
+            keys[layer].zero_();
+            values[layer].zero_();
+            Assert.False(prompted.Hidden(batch).allclose(baseline, rtol: 1e-4, atol: 1e-5), $"zeroing layer {layer}'s prefix changed nothing");
+            keys[layer].copy_(savedKeys);
+            values[layer].copy_(savedValues);
+        }
+        Assert.True(prompted.Hidden(batch).allclose(baseline));
+    }
+
+    [Theory]
+    [InlineData(PromptEncoderType.Mlp)]
+    [InlineData(PromptEncoderType.Lstm)]
+    [InlineData(PromptEncoderType.Embedding)]
+    [InlineData(PromptEncoderType.Deep)]
+    public void OnlyTheEncoderLearnsAndTheGptStaysBitIdentical(PromptEncoderType type)
+    {
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64));
+        var before = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.clone());
+        var (prompted, examples) = Setup(type, model, count: 8);
+        var encoderBefore = prompted.Encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        var trainer = new Training.PromptTrainer(prompted, new Training.TrainingOptions { GlobalBatchSize = 4, MicroBatchSize = 2, WarmupSteps = 0, LearningRate = 1e-2 });
+        trainer.TrainEpoch(examples);
+
+        Assert.Equal(2, trainer.Step);
+        foreach (var (name, parameter) in model.Network.named_parameters())
+        {
+            Assert.True(parameter.equal(before[name]).all().item<bool>(), $"{name} changed");
+            Assert.Null(parameter.grad);
+        }
+        Assert.Contains(prompted.Encoder.named_parameters(), p => !p.parameter.equal(encoderBefore[p.name]).all().item<bool>());
+    }
+}
