@@ -5,4 +5,9 @@ namespace FedPrompt.Cli;
 public static class BundledFiles
 {
     public static string Data(string name) => Path.Combine(AppContext.BaseDirectory, "data", name);
+
+    /// <summary>The GPT FedPrompt pretrains and ships (models/README.md says how it was made).</summary>
+    public static string DefaultModel => Path.Combine(AppContext.BaseDirectory, "models", "fedprompt-fin-gpt");
+
+    public static string Jobs(string name) => Path.Combine(AppContext.BaseDirectory, "jobs", name);
 }

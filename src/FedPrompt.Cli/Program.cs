@@ -3,6 +3,7 @@ using FedPrompt.Cli.Commands.Bench;
 using FedPrompt.Cli.Commands.Data;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Cli.Commands.Pretrain;
+using FedPrompt.Cli.Commands.Tuning;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -28,6 +29,9 @@ app.Configure(config =>
         bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Forward + backward to the input embeddings through a frozen GPT");
     });
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain a GPT-2-architecture model on Reuters-21578 (resumable)");
+    config.AddCommand<TrainCommand>("train").WithDescription("P-tune a prompt encoder on one site's data");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a trained prompt encoder on a labelled JSONL file");
+    config.AddCommand<PredictCommand>("predict").WithDescription("Answer new inputs with a trained prompt encoder");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Continue a prompt (greedy, or sampled with --temperature)");
 });
 return ErrorReporting.Run(() => app.Run(args));

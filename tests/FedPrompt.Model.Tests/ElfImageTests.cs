@@ -27,7 +27,7 @@ public class ElfImageTests
             var before = File.ReadAllBytes(Shim());
             var after = File.ReadAllBytes(patched);
             Assert.Equal(before.Length, after.Length);
-            Assert.Single(Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]));
+            Assert.Single(Enumerable.Range(0, before.Length), i => before[i] != after[i]);
         }
         finally
         {

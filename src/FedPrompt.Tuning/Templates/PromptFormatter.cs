@@ -39,6 +39,8 @@ public sealed class PromptFormatter
     public (List<TokenizedExample> Examples, FormattingReport Report) FormatForTraining(
         IReadOnlyList<JsonlRecord> records, string file, IReadOnlyCollection<string>? answers = null)
     {
+        // An example must fit with any answer, not only its own, so that every answer can be scored.
+        int longestAnswer = answers is null ? 0 : answers.Max(a => AnswerTokens(a).Length);
         var examples = new List<TokenizedExample>();
         int truncated = 0, dropped = 0;
         foreach (var record in records)
@@ -55,7 +57,7 @@ public sealed class PromptFormatter
             if (answers is not null && !answers.Contains(answer))
                 throw new DataFormatException(file, record.LineNumber,
                     $"label \"{answer}\" is not one of the task's answers ({string.Join(", ", answers.Select(a => $"\"{a}\""))})");
-            var example = Format(record, includeAnswer: true, origin, out bool wasTruncated);
+            var example = Format(record, includeAnswer: true, origin, Math.Max(0, longestAnswer - AnswerTokens(answer).Length), out bool wasTruncated);
             if (example is null) dropped++;
             else
             {
@@ -73,7 +75,7 @@ public sealed class PromptFormatter
             if (!fields.ContainsKey(field))
                 throw new ArgumentException($"{origin}: no \"{field}\" field (the template \"{_template.PromptTemplate}\" needs it)");
         var record = new JsonlRecord(fields.Where(kv => kv.Key != _template.AnswerField));
-        return Format(record, includeAnswer: false, origin, out _)
+        return Format(record, includeAnswer: false, origin, reserve: 0, out _)
             ?? throw new ArgumentException($"{origin}: the prompt does not fit in {_maxLength} tokens");
     }
 
@@ -93,22 +95,24 @@ public sealed class PromptFormatter
         return new TokenizedExample([.. prompt.Tokens, .. answerTokens], prompt.Tokens.Length, answer, prompt.Origin);
     }
 
-    TokenizedExample? Format(JsonlRecord record, bool includeAnswer, string origin, out bool truncated)
+    /// <param name="reserve">Positions to keep free beyond the example itself.</param>
+    TokenizedExample? Format(JsonlRecord record, bool includeAnswer, string origin, int reserve, out bool truncated)
     {
         truncated = false;
+        int limit = _maxLength - reserve;
         var tokens = Tokenize(record, includeAnswer, truncateTo: null);
-        if (tokens.Count > _maxLength && _template.TruncateField is { } field && record.TryGetValue(field, out var text))
+        if (tokens.Count > limit && _template.TruncateField is { } field && record.TryGetValue(field, out var text))
         {
             // As NeMo: drop the excess tokens from the end of the truncate field, then render again.
             var fieldTokens = _tokenizer.Encode(text);
-            int keep = fieldTokens.Count - (tokens.Count - _maxLength);
+            int keep = fieldTokens.Count - (tokens.Count - limit);
             if (keep > 0)
             {
                 tokens = Tokenize(record, includeAnswer, truncateTo: (field, _tokenizer.Decode(fieldTokens.Take(keep))));
                 truncated = true;
             }
         }
-        if (tokens.Count > _maxLength) return null;
+        if (tokens.Count > limit) return null;
         int answerStart = tokens.Count;
         string? answer = null;
         if (includeAnswer)

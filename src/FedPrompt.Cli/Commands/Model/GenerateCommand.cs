@@ -47,7 +47,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             TopP = settings.TopP,
             Seed = settings.Seed,
         }.Validated();
-        using var model = LanguageModel.Load(settings.Model);
+        using var model = settings.LoadModel();
         var prompt = model.Tokenizer.Encode(settings.Prompt!);
         var generated = Generation.Continue(model, prompt, options);
         var text = model.Tokenizer.Decode(generated.Where(id => id != model.Tokenizer.EndOfTextId));

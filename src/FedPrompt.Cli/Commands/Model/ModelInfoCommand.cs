@@ -12,7 +12,7 @@ public sealed class ModelInfoCommand : Command<ModelInfoCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var model = LanguageModel.Load(settings.Model);
+        using var model = settings.LoadModel();
         var config = model.Config;
         var table = new Table().HideHeaders().AddColumns("", "");
         table.AddRow("model", Markup.Escape(model.Origin));

@@ -20,7 +20,7 @@ public sealed class ModelScoreCommand : Command<ModelScoreCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var model = LanguageModel.Load(settings.Model);
+        using var model = settings.LoadModel();
         var tokens = model.Tokenizer.Encode(settings.Text!);
         var logprobs = model.LogProbabilities(tokens);
         Console.Out.WriteLine(JsonSerializer.Serialize(new { tokens, logprobs }));

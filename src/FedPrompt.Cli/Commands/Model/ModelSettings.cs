@@ -1,15 +1,28 @@
 using System.ComponentModel;
+using FedPrompt.Model;
+using FedPrompt.Model.Native;
 using Spectre.Console.Cli;
+using TorchSharp;
 
 namespace FedPrompt.Cli.Commands.Model;
 
-/// <summary>Every command that runs a GPT names it the same way.</summary>
+/// <summary>Every command that runs a GPT names it the same way, defaulting to the bundled model.</summary>
 public class ModelSettings : CommandSettings
 {
     [CommandOption("--model <PATH>")]
-    [Description("A Hugging Face GPT-2 folder or a NeMo .nemo file")]
-    public string Model { get; init; } = "";
+    [Description("A Hugging Face GPT-2 folder or a NeMo .nemo file (default: the bundled model)")]
+    public string? ModelPath { get; init; }
 
-    public override Spectre.Console.ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Model) ? Spectre.Console.ValidationResult.Error("--model is required") : base.Validate();
+    public string Model => ModelPath ?? BundledFiles.DefaultModel;
+
+    [CommandOption("--threads <N>")]
+    [Description("Torch intra-op threads (default: all cores)")]
+    public int? Threads { get; init; }
+
+    public LanguageModel LoadModel()
+    {
+        TorchNative.EnsureLoaded();
+        if (Threads is { } threads) torch.set_num_threads(threads);
+        return LanguageModel.Load(Model);
+    }
 }

@@ -1,0 +1,109 @@
+using System.ComponentModel;
+using FedPrompt.Cli.Commands.Model;
+using FedPrompt.Tuning;
+using FedPrompt.Tuning.Encoders;
+using FedPrompt.Tuning.Templates;
+using FedPrompt.Tuning.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Tuning;
+
+/// <summary>P-tunes a prompt encoder on one site's data (also the reference's local-only baseline).</summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : ModelSettings
+    {
+        [CommandOption("--train <FILE>")] [Description("Training JSONL")] public string Train { get; init; } = "";
+        [CommandOption("--validation <FILE>")] [Description("Validation JSONL")] public string Validation { get; init; } = "";
+        [CommandOption("--out <DIR>")] [Description("Where encoder.safetensors, best.safetensors and metrics.jsonl go")] public string Out { get; init; } = "";
+        [CommandOption("--settings <FILE>")] [Description("Tuning settings JSON (template, encoder, training, epochs, answers); flags override it")] public string? SettingsFile { get; init; }
+        [CommandOption("--template <FILE>")] [Description("A NeMo task template JSON")] public string? Template { get; init; }
+        [CommandOption("--encoder <TYPE>")] [Description("mlp, lstm, embedding or deep")] public string? Encoder { get; init; }
+        [CommandOption("--virtual-tokens <N>")] public int? VirtualTokens { get; init; }
+        [CommandOption("--hidden-size <N>")] public int? HiddenSize { get; init; }
+        [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
+        [CommandOption("--lr <LR>")] public double? LearningRate { get; init; }
+        [CommandOption("--warmup <N>")] public int? Warmup { get; init; }
+        [CommandOption("--max-steps <N>")] public int? MaxSteps { get; init; }
+        [CommandOption("--global-batch <N>")] public int? GlobalBatch { get; init; }
+        [CommandOption("--micro-batch <N>")] public int? MicroBatch { get; init; }
+        [CommandOption("--seed <N>")] public long? Seed { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrEmpty(Train) ? ValidationResult.Error("--train is required")
+            : string.IsNullOrEmpty(Validation) ? ValidationResult.Error("--validation is required")
+            : string.IsNullOrEmpty(Out) ? ValidationResult.Error("--out is required")
+            : ValidationResult.Success();
+
+        /// <summary>The settings file (or the reference's defaults) with the flags applied.</summary>
+        public TuningSettings TuningSettings()
+        {
+            var settings = SettingsFile is null ? new TuningSettings() : FedPrompt.Tuning.TuningSettings.Load(SettingsFile);
+            var template = Template is null ? settings.Template : TaskTemplate.Load(Template);
+            var encoder = settings.Encoder with
+            {
+                Type = Encoder is null ? settings.Encoder.Type : ParseEncoder(Encoder),
+                VirtualTokens = VirtualTokens ?? (Template is null ? settings.Encoder.VirtualTokens : template.TotalVirtualTokens),
+                HiddenSize = HiddenSize ?? settings.Encoder.HiddenSize,
+                Seed = Seed ?? settings.Encoder.Seed,
+            };
+            var training = settings.Training with
+            {
+                LearningRate = LearningRate ?? settings.Training.LearningRate,
+                WarmupSteps = Warmup ?? settings.Training.WarmupSteps,
+                MaxSteps = MaxSteps ?? settings.Training.MaxSteps,
+                GlobalBatchSize = GlobalBatch ?? settings.Training.GlobalBatchSize,
+                MicroBatchSize = MicroBatch ?? settings.Training.MicroBatchSize,
+                Seed = Seed ?? settings.Training.Seed,
+            };
+            return (settings with { Template = template, Encoder = encoder, Training = training, Epochs = Epochs ?? settings.Epochs })
+                .Validated(SettingsFile ?? "command line");
+        }
+
+        static PromptEncoderType ParseEncoder(string name) => name.ToLowerInvariant() switch
+        {
+            "mlp" => PromptEncoderType.Mlp,
+            "lstm" => PromptEncoderType.Lstm,
+            "embedding" => PromptEncoderType.Embedding,
+            "deep" => PromptEncoderType.Deep,
+            _ => throw new ArgumentException($"--encoder {name}: expected mlp, lstm, embedding or deep"),
+        };
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var tuning = settings.TuningSettings();
+        using var model = settings.LoadModel();
+        var session = TuningSession.Create(model, tuning, settings.Train, settings.Validation);
+        AnsiConsole.MarkupLine($"{Markup.Escape(tuning.Encoder.Type.ToString().ToLowerInvariant())} prompt encoder, {session.Model.Encoder.ParameterCount:N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}");
+        Report("training", session.TrainReport);
+        Report("validation", session.ValidationReport);
+
+        LocalTrainingResult result = null!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                int stepsPerEpoch = session.Trainer.StepsPerEpoch(session.Train.Count);
+                var task = ctx.AddTask("training", maxValue: tuning.Epochs * stepsPerEpoch);
+                var progress = new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    task.Increment(1);
+                    task.Description = $"epoch {p.Epoch}/{tuning.Epochs} step {p.StepInEpoch}/{p.StepsThisEpoch} loss {p.Loss:F4} {p.ExamplesPerSecond:F1} ex/s";
+                });
+                result = LocalTraining.Run(session, tuning.Epochs, settings.Out, progress,
+                    m => AnsiConsole.MarkupLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, validation loss {m.ValidationLoss:F4}"), cancellationToken);
+            });
+        AnsiConsole.MarkupLine($"best validation loss {result.BestValidationLoss:F4} at epoch {result.BestEpoch} → {Markup.Escape(result.BestEncoder)}; last → {Markup.Escape(result.FinalEncoder)}");
+        return 0;
+    }
+
+    static void Report(string what, FormattingReport report)
+    {
+        var notes = new List<string>();
+        if (report.Truncated > 0) notes.Add($"{report.Truncated} truncated");
+        if (report.Dropped > 0) notes.Add($"{report.Dropped} dropped as too long");
+        AnsiConsole.MarkupLine($"{what}: {report.Kept} examples{(notes.Count > 0 ? " (" + string.Join(", ", notes) + ")" : "")}");
+    }
+}
