@@ -27,6 +27,7 @@ app.Configure(config =>
     {
         bench.SetDescription("Benchmarks (throughput and memory; compare with tools/bench_*.py)");
         bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Forward + backward to the input embeddings through a frozen GPT");
+        bench.AddCommand<BenchPtuningCommand>("ptuning").WithDescription("The p-tuning train step (NeMo template, mlp encoder, real sentences)");
     });
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain a GPT-2-architecture model on Reuters-21578 (resumable)");
     config.AddCommand<TrainCommand>("train").WithDescription("P-tune a prompt encoder on one site's data");
