@@ -45,7 +45,9 @@ public sealed class TuningSession
         var validation = JsonlReader.ReadAll(validationFile);
         if (train.Count == 0) throw new DataFormatException(trainFile, null, "no training examples");
         if (validation.Count == 0) throw new DataFormatException(validationFile, null, "no validation examples");
-        var answers = settings.Answers ?? AnswersIn(train, settings.Template.AnswerField, trainFile);
+        // Both files name answers: a site whose training data lacks a class still scores it on validation.
+        var answers = settings.Answers ?? AnswersIn(train, settings.Template.AnswerField, trainFile)
+            .Union(AnswersIn(validation, settings.Template.AnswerField, validationFile)).Order(StringComparer.Ordinal).ToList();
         var formatter = new PromptFormatter(settings.Template, model.Tokenizer, settings.Encoder.AtInput, model.Config.Positions);
         var (trainExamples, trainReport) = formatter.FormatForTraining(train, trainFile, answers);
         var (validationExamples, validationReport) = formatter.FormatForTraining(validation, validationFile, answers);

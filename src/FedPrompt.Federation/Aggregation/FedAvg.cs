@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+using FedPrompt.Federation.Models;
+using FedPrompt.Model.Checkpoints;
+
+namespace FedPrompt.Federation.Aggregation;
+
+/// <summary>
+/// FedAvg as the reference runs it: the sites' weight differences averaged with weights equal to
+/// their local optimizer steps, added to the global model. Sums are kept in float64, so the order in
+/// which sites report does not change the result (up to float64 rounding, far below fp32's).
+/// </summary>
+public sealed class FedAvg : IAggregationStrategy
+{
+    public string Name => "fedavg";
+
+    public IRoundAggregation BeginRound(ModelState global) => new Round(global);
+
+    sealed class Round(ModelState global) : IRoundAggregation
+    {
+        readonly double[][] _sums = global.Tensors.Select(t => new double[t.Values.Length]).ToArray();
+        double _weight;
+
+        public int Count { get; private set; }
+
+        public void Add(ITensorSource difference, double weight)
+        {
+            if (!(weight > 0)) throw new ArgumentException($"an update's weight must be positive (got {weight})");
+            for (int i = 0; i < global.Tensors.Count; i++)
+            {
+                var tensor = global.Tensors[i];
+                var values = new float[tensor.Values.Length];
+                difference.Tensors[tensor.Name].ReadInto(MemoryMarshal.AsBytes(values.AsSpan()));
+                var sum = _sums[i];
+                for (int j = 0; j < values.Length; j++) sum[j] += weight * values[j];
+            }
+            _weight += weight;
+            Count++;
+        }
+
+        public ModelState Finish()
+        {
+            if (Count == 0) return global.Clone();
+            return new ModelState(global.Tensors.Select((t, i) =>
+            {
+                var sum = _sums[i];
+                var next = new float[t.Values.Length];
+                for (int j = 0; j < next.Length; j++) next[j] = (float)(t.Values[j] + sum[j] / _weight);
+                return t with { Values = next };
+            }).ToList());
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using FedPrompt.Federation.Models;
+using FedPrompt.Model.Checkpoints;
+
+namespace FedPrompt.Federation.Aggregation;
+
+/// <summary>
+/// A federated learning algorithm, as one small class (after Flower's Strategy): how a round's
+/// accepted updates — weight differences from the round's global model — become the next global
+/// model. Updates arrive one at a time and are folded in as they come, so the server holds O(model)
+/// memory, not O(sites × model).
+/// </summary>
+public interface IAggregationStrategy
+{
+    string Name { get; }
+
+    IRoundAggregation BeginRound(ModelState global);
+}
+
+/// <summary>One round's aggregation in progress.</summary>
+public interface IRoundAggregation
+{
+    /// <summary>Folds in one site's difference (already checked for layout and finiteness).</summary>
+    void Add(ITensorSource difference, double weight);
+
+    int Count { get; }
+
+    /// <summary>The next global model; the round's global when nothing was added.</summary>
+    ModelState Finish();
+}

@@ -1,0 +1,28 @@
+namespace FedPrompt.Federation.Jobs;
+
+/// <summary>The server app's config.json: the scatter-and-gather workflow's settings (NVFlare's names).</summary>
+public sealed record ServerConfig
+{
+    public int NumRounds { get; init; } = 1;
+    /// <summary>Results a round needs; it waits for more up to <see cref="WaitTimeAfterMinReceived"/>.</summary>
+    public int MinClients { get; init; } = 1;
+    /// <summary>Seconds to wait for the remaining sites once <see cref="MinClients"/> results are in.</summary>
+    public double WaitTimeAfterMinReceived { get; init; } = 10;
+    /// <summary>Seconds a round may take before it closes with what it has (0: no limit).</summary>
+    public double TrainTimeout { get; init; }
+    public string Strategy { get; init; } = "fedavg";
+
+    public ServerConfig Validated(string origin, int sites)
+    {
+        void Require(bool ok, string problem)
+        {
+            if (!ok) throw new InvalidDataException($"{origin}: {problem}");
+        }
+        Require(NumRounds >= 1, $"num_rounds must be ≥ 1 (got {NumRounds})");
+        Require(MinClients >= 1 && MinClients <= sites, $"min_clients must be between 1 and the job's {sites} sites (got {MinClients})");
+        Require(WaitTimeAfterMinReceived >= 0, $"wait_time_after_min_received must be ≥ 0 (got {WaitTimeAfterMinReceived})");
+        Require(TrainTimeout >= 0, $"train_timeout must be ≥ 0 (got {TrainTimeout})");
+        Require(Strategy == "fedavg", $"strategy \"{Strategy}\" is unknown (known: fedavg)");
+        return this;
+    }
+}

@@ -1,0 +1,90 @@
+using FedPrompt.Model.Checkpoints;
+
+namespace FedPrompt.Federation.Models;
+
+/// <summary>One named fp32 tensor of a prompt encoder.</summary>
+public sealed record NamedTensor(string Name, long[] Shape, float[] Values)
+{
+    public string Describe() => $"{Name} F32[{string.Join(", ", Shape)}]";
+}
+
+/// <summary>
+/// A prompt encoder's weights as the server sees them: named fp32 arrays, no torch needed. Read from
+/// and written as safetensors — the bytes that travel between sites and the server.
+/// </summary>
+public sealed class ModelState
+{
+    public ModelState(IReadOnlyList<NamedTensor> tensors)
+    {
+        Tensors = tensors;
+    }
+
+    public IReadOnlyList<NamedTensor> Tensors { get; }
+
+    public long ParameterCount => Tensors.Sum(t => (long)t.Values.Length);
+
+    /// <summary>Names, shapes and dtypes, in order: what an update must match exactly.</summary>
+    public string Layout => string.Join("; ", Tensors.Select(t => t.Describe()));
+
+    public static ModelState Read(ITensorSource source)
+    {
+        var tensors = new List<NamedTensor>();
+        foreach (var (name, stored) in source.Tensors)
+        {
+            if (stored.DType != StoredDType.F32)
+                throw new InvalidDataException($"{source.Origin}: {stored.Describe()} is not F32");
+            var values = new float[stored.ElementCount];
+            stored.ReadInto(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            tensors.Add(new NamedTensor(name, stored.Shape, values));
+        }
+        return new ModelState(tensors);
+    }
+
+    public static ModelState ReadFile(string path)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        return Read(file);
+    }
+
+    public static ModelState FromBytes(byte[] safetensors, string origin)
+    {
+        using var file = SafeTensorsFile.Open(new MemoryStream(safetensors, writable: false), origin);
+        return Read(file);
+    }
+
+    public List<SafeTensorsEntry> Entries() =>
+        Tensors.Select(t => new SafeTensorsEntry(t.Name, StoredDType.F32, t.Shape,
+            stream => stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.Values.AsSpan())))).ToList();
+
+    public byte[] ToBytes(IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var stream = new MemoryStream();
+        SafeTensorsWriter.Write(stream, Entries(), metadata);
+        return stream.ToArray();
+    }
+
+    public void WriteFile(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SafeTensorsWriter.WriteFile(path, Entries(), metadata);
+
+    /// <summary>Why <paramref name="source"/> cannot be combined with this model (names, shapes,
+    /// dtypes differ), or null when it can.</summary>
+    public string? Mismatch(ITensorSource source)
+    {
+        var problems = new List<string>();
+        var expected = Tensors.ToDictionary(t => t.Name);
+        var missing = Tensors.Where(t => !source.Tensors.ContainsKey(t.Name)).Select(t => t.Name).ToList();
+        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
+        var extra = source.Tensors.Keys.Where(n => !expected.ContainsKey(n)).ToList();
+        if (extra.Count > 0) problems.Add($"unexpected {string.Join(", ", extra)}");
+        foreach (var (name, stored) in source.Tensors)
+            if (expected.TryGetValue(name, out var tensor) && (stored.DType != StoredDType.F32 || !stored.Shape.SequenceEqual(tensor.Shape)))
+                problems.Add($"{stored.Describe()} where the global model has {tensor.Describe()}");
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    /// <summary>this − <paramref name="other"/>, tensor by tensor (same layout).</summary>
+    public ModelState Minus(ModelState other) =>
+        new(Tensors.Zip(other.Tensors, (a, b) => new NamedTensor(a.Name, a.Shape, a.Values.Zip(b.Values, (x, y) => x - y).ToArray())).ToList());
+
+    public ModelState Clone() => new(Tensors.Select(t => t with { Values = (float[])t.Values.Clone() }).ToList());
+}

@@ -1,0 +1,316 @@
+using FedPrompt.Federation.Aggregation;
+using FedPrompt.Federation.Jobs;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace FedPrompt.Federation.Server;
+
+/// <summary>A request the protocol does not allow (wrong version, unknown session); the site knows what to do about it.</summary>
+public sealed class ProtocolException(string message, bool sayHelloAgain) : Exception(message)
+{
+    public bool SayHelloAgain { get; } = sayHelloAgain;
+}
+
+/// <summary>
+/// The server: sites and their sessions, the job queue (one job runs at a time, in submission order),
+/// and the running job's workflow. Transport-agnostic — the gRPC services and the simulator's
+/// in-process client both call these methods. Jobs left running by a previous server process
+/// resume at their next round.
+/// </summary>
+public sealed class FederationServer : IAsyncDisposable
+{
+    readonly ServerOptions _options;
+    readonly ILoggerFactory _logs;
+    readonly ILogger _log;
+    readonly TimeProvider _clock;
+    readonly Lock _gate = new();
+    readonly Queue<string> _queue = new();
+    readonly Dictionary<string, JobState> _jobs = new(StringComparer.Ordinal);
+    readonly Dictionary<string, TaskCompletionSource<JobState>> _endings = new(StringComparer.Ordinal);
+    readonly CancellationTokenSource _stop = new();
+    readonly HashSet<string> _alive = new(StringComparer.Ordinal);
+    JobRun? _running;
+    Task? _scheduler;
+
+    public FederationServer(ServerOptions options, ILoggerFactory logs, TimeProvider? clock = null)
+    {
+        _options = options;
+        _logs = logs;
+        _log = logs.CreateLogger("server");
+        _clock = clock ?? TimeProvider.System;
+        Sites = new SiteRegistry(options.HeartbeatTimeout, _clock);
+        Directory.CreateDirectory(JobsFolder);
+    }
+
+    public SiteRegistry Sites { get; }
+
+    /// <summary>Raised (on the job's thread) after every round is committed, and when a job ends.</summary>
+    public event Action<JobState>? RoundClosed;
+    public ServerOptions Options => _options;
+    string JobsFolder => Path.Combine(_options.Workspace, "jobs");
+
+    /// <summary>Loads the jobs in the workspace (resuming the unfinished ones first) and starts scheduling.</summary>
+    public void Start()
+    {
+        var unfinished = new List<JobState>();
+        foreach (var folder in Directory.GetDirectories(JobsFolder).Where(JobStore.Exists))
+        {
+            var state = new JobStore(folder).LoadState();
+            lock (_gate) _jobs[state.JobId] = state;
+            if (!JobStatuses.IsOver(state.Status)) unfinished.Add(state);
+        }
+        foreach (var state in unfinished.OrderBy(s => s.Status == JobStatuses.Running ? 0 : 1).ThenBy(s => s.Submitted))
+            lock (_gate) _queue.Enqueue(state.JobId);
+        _scheduler = Task.Run(() => ScheduleAsync(_stop.Token));
+    }
+
+    async Task ScheduleAsync(CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            SweepSites();
+            JobRun? next = null;
+            lock (_gate)
+            {
+                if (_running is null && _queue.TryDequeue(out var jobId)) next = _running = Open(jobId);
+            }
+            if (next is not null)
+            {
+                var run = Task.Run(() => next.RunAsync(cancel), cancel);
+                while (!run.IsCompleted)
+                {
+                    SweepSites();
+                    await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(250), cancel)).ConfigureAwait(false);
+                    if (cancel.IsCancellationRequested) return;
+                }
+                var final = next.State;
+                lock (_gate)
+                {
+                    _jobs[final.JobId] = final;
+                    _running = null;
+                }
+                if (JobStatuses.IsOver(final.Status)) Ending(final.JobId).TrySetResult(final);
+                continue;
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    JobRun Open(string jobId)
+    {
+        var store = new JobStore(Path.Combine(JobsFolder, jobId));
+        var state = store.LoadState();
+        var job = JobDefinition.Load(store.JobFolder);
+        return new JobRun(state, job, store, _options, Sites, new FedAvg(), _logs.CreateLogger("job"), _clock,
+            s =>
+            {
+                lock (_gate) _jobs[s.JobId] = s;
+                RoundClosed?.Invoke(s);
+            });
+    }
+
+    /// <summary>Sites silent past the heartbeat timeout are declared gone and lose their task.</summary>
+    void SweepSites()
+    {
+        foreach (var site in Sites.Snapshot())
+        {
+            bool wasAlive;
+            lock (_gate)
+            {
+                wasAlive = _alive.Contains(site.Name);
+                if (site.Alive) _alive.Add(site.Name);
+                else _alive.Remove(site.Name);
+            }
+            if (wasAlive && !site.Alive)
+            {
+                _log.LogWarning("site {Site} declared gone: no heartbeat for {Timeout} s", site.Name, _options.HeartbeatTimeout.TotalSeconds);
+                Running?.Forget(site.Name);
+            }
+        }
+    }
+
+    JobRun? Running
+    {
+        get { lock (_gate) return _running; }
+    }
+
+    public HelloReply Hello(string site, HelloRequest request)
+    {
+        if (request.ProtocolVersion != Payloads.ProtocolVersion)
+            throw new ProtocolException($"protocol version {request.ProtocolVersion} is not supported; this server speaks version {Payloads.ProtocolVersion}", sayHelloAgain: false);
+        var session = Sites.Hello(site);
+        lock (_gate) _alive.Add(site);
+        _log.LogInformation("site {Site} connected (software {Version})", site, request.SoftwareVersion);
+        return new HelloReply
+        {
+            ProtocolVersion = Payloads.ProtocolVersion,
+            Session = session,
+            HeartbeatIntervalMs = (uint)_options.HeartbeatInterval.TotalMilliseconds,
+            MaxChunkBytes = (uint)_options.ChunkBytes,
+        };
+    }
+
+    public HeartbeatReply Heartbeat(string site, HeartbeatRequest request)
+    {
+        bool known = Sites.Touch(site, request.Session, request.TaskId);
+        bool abandon = known && request.TaskId.Length > 0 && Running?.Wants(site, request.TaskId) != true;
+        return new HeartbeatReply { Known = known, AbandonTask = abandon };
+    }
+
+    public TaskAssignment NextTask(string site, TaskRequest request)
+    {
+        RequireSession(site, request.Session);
+        return Running?.NextTask(site, request.Session)
+            ?? new TaskAssignment(new TaskHeader { Kind = TaskKind.Wait, RetryAfterMs = (uint)_options.RetryAfter.TotalMilliseconds }, null);
+    }
+
+    void RequireSession(string site, string session)
+    {
+        if (!Sites.Touch(site, session))
+            throw new ProtocolException($"unknown session for {site}; say Hello again", sayHelloAgain: true);
+    }
+
+    /// <summary>Starts receiving a result; its payload chunks go to a spool file until it is complete.</summary>
+    public ResultUpload BeginResult(string site, ResultHeader header)
+    {
+        RequireSession(site, header.Session);
+        if (header.Payload is not { } info) return new ResultUpload(this, site, header, null, null);
+        try
+        {
+            return new ResultUpload(this, site, header, PayloadReceiver.Spooled(info, _options.MaxPayloadBytes, Path.Combine(_options.Workspace, "spool")), null);
+        }
+        catch (PayloadException e)
+        {
+            return new ResultUpload(this, site, header, null, e.Message);
+        }
+    }
+
+    internal ResultReply Finish(string site, ResultHeader header, Stream? payload)
+    {
+        var running = Running;
+        if (running is null || running.JobId != header.JobId)
+        {
+            var reason = $"the result is for job {header.JobId}, which is not running";
+            _log.LogWarning("rejected a result from {Site}: {Reason}", site, reason);
+            return new ResultReply { Accepted = false, Reason = reason };
+        }
+        return running.Accept(site, header, payload);
+    }
+
+    internal ResultReply RejectUpload(string site, ResultHeader header, string reason)
+    {
+        _log.LogWarning("rejected a result from {Site} (job {Job}, round {Round}): {Reason}", site, header.JobId, header.Round, reason);
+        // A payload that fails its checks still answers the site's task: it loses the round.
+        return Running is { } running && running.JobId == header.JobId
+            ? running.Accept(site, new ResultHeader(header) { Failed = true, Error = reason, Payload = null }, null)
+            : new ResultReply { Accepted = false, Reason = reason };
+    }
+
+    /// <summary>Unpacks and checks a submitted job folder (zip) and queues it.</summary>
+    public JobReply Submit(string submittedBy, string name, byte[] zip)
+    {
+        var jobId = $"{SafeName(name)}-{_clock.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var store = new JobStore(Path.Combine(JobsFolder, jobId));
+        JobDefinition job;
+        try
+        {
+            job = JobDefinition.Unzip(zip, store.JobFolder);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            Directory.Delete(store.Folder, recursive: true);
+            _log.LogWarning("refused a job from {Admin}: {Reason}", submittedBy, e.Message.Replace(store.JobFolder, "job"));
+            return new JobReply { Ok = false, Message = e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, "") };
+        }
+        var state = new JobState { JobId = jobId, Name = job.Meta.Name, SubmittedBy = submittedBy, Submitted = _clock.GetUtcNow() };
+        store.SaveState(state);
+        lock (_gate)
+        {
+            _jobs[jobId] = state;
+            _queue.Enqueue(jobId);
+        }
+        _log.LogInformation("job {Job} submitted by {Admin}", jobId, submittedBy);
+        return new JobReply { Ok = true, JobId = jobId, Message = $"job {jobId} queued" };
+    }
+
+    static string SafeName(string name)
+    {
+        var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray());
+        return safe.Length == 0 ? "job" : safe;
+    }
+
+    public IReadOnlyList<JobState> Jobs()
+    {
+        lock (_gate)
+        {
+            if (_running is not null) _jobs[_running.JobId] = _running.State;
+            return _jobs.Values.OrderBy(j => j.Submitted).ToList();
+        }
+    }
+
+    public JobState? Job(string jobId) => Jobs().FirstOrDefault(j => j.JobId == jobId);
+
+    public JobReply Abort(string jobId, string by)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jobId, out var state)) return new JobReply { Ok = false, JobId = jobId, Message = $"no job {jobId}" };
+            if (JobStatuses.IsOver(state.Status)) return new JobReply { Ok = false, JobId = jobId, Message = $"job {jobId} is already {state.Status}" };
+            if (_running?.JobId == jobId) _running.Abort($"aborted by {by}");
+            else
+            {
+                var aborted = state with { Status = JobStatuses.Aborted, Message = $"aborted by {by} before it started" };
+                new JobStore(Path.Combine(JobsFolder, jobId)).SaveState(aborted);
+                _jobs[jobId] = aborted;
+                var rest = _queue.Where(j => j != jobId).ToList();
+                _queue.Clear();
+                foreach (var j in rest) _queue.Enqueue(j);
+                Ending(jobId).TrySetResult(aborted);
+            }
+        }
+        _log.LogWarning("job {Job} aborted by {Admin}", jobId, by);
+        return new JobReply { Ok = true, JobId = jobId, Message = $"job {jobId} aborted" };
+    }
+
+    TaskCompletionSource<JobState> Ending(string jobId)
+    {
+        lock (_gate)
+        {
+            if (!_endings.TryGetValue(jobId, out var ending))
+                _endings[jobId] = ending = new TaskCompletionSource<JobState>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return ending;
+        }
+    }
+
+    /// <summary>Completes when the job is finished, failed or aborted.</summary>
+    public Task<JobState> WhenOver(string jobId)
+    {
+        var state = Job(jobId);
+        if (state is not null && JobStatuses.IsOver(state.Status) && Running?.JobId != jobId) return Task.FromResult(state);
+        return Ending(jobId).Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_scheduler is not null)
+        {
+            try
+            {
+                await _scheduler.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,420 @@
+using System.Text.Json;
+using FedPrompt.Federation.Aggregation;
+using FedPrompt.Federation.Jobs;
+using FedPrompt.Federation.Models;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Model.Checkpoints;
+using FedPrompt.Federation.Wire;
+using FedPrompt.Tuning.Artefacts;
+using Microsoft.Extensions.Logging;
+
+namespace FedPrompt.Federation.Server;
+
+/// <summary>What the server hands a site: a task header and, for model tasks, the payload.</summary>
+public sealed record TaskAssignment(TaskHeader Header, byte[]? Payload);
+
+/// <summary>
+/// One job's workflow on the server (NVFlare's scatter-and-gather controller): configure every site
+/// (the first one's initial encoder becomes the round-0 global model), then rounds in which every
+/// configured site trains the global model and returns its weight difference, folded into the
+/// strategy as it arrives; a round closes when every live site has answered, or min_clients have
+/// and wait_time_after_min_received has passed, or train_timeout expires. After the last round the
+/// sites validate the final global model. Bad results are rejected one by one, logged with the
+/// site and the reason; they cost their site the round, never the job.
+/// </summary>
+public sealed class JobRun
+{
+    enum Phase { Configuring, Training, Validating, Over }
+
+    sealed record Outstanding(string TaskId, string Session, TaskKind Kind, int Round);
+
+    readonly JobDefinition _job;
+    readonly JobStore _store;
+    readonly ServerOptions _options;
+    readonly SiteRegistry _sites;
+    readonly IAggregationStrategy _strategy;
+    readonly ILogger _log;
+    readonly TimeProvider _clock;
+    readonly Action<JobState>? _roundClosed;
+    readonly Lock _gate = new();
+    readonly SemaphoreSlim _signal = new(0);
+
+    JobState _state;
+    Phase _phase = Phase.Configuring;
+    ModelState? _global;
+    byte[]? _globalPayload;
+    ModelState? _best;
+    readonly Dictionary<string, string> _configuredSessions = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Outstanding> _outstanding = new(StringComparer.Ordinal);
+    // The round in progress.
+    IRoundAggregation? _aggregation;
+    readonly Dictionary<string, SiteRecord> _accepted = new(StringComparer.Ordinal);
+    readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+    readonly List<string> _rejected = [];
+    DateTimeOffset _roundStarted;
+    DateTimeOffset? _minReached;
+    string? _abortReason;
+
+    public JobRun(JobState state, JobDefinition job, JobStore store, ServerOptions options, SiteRegistry sites,
+        IAggregationStrategy strategy, ILogger log, TimeProvider clock, Action<JobState>? roundClosed = null)
+    {
+        _state = state;
+        _job = job;
+        _store = store;
+        _options = options;
+        _sites = sites;
+        _strategy = strategy;
+        _log = log;
+        _clock = clock;
+        _roundClosed = roundClosed;
+        if (state.GlobalFile is not null)
+        {
+            SetGlobal(store.LoadModel(state.GlobalFile));
+            if (state.BestFile is not null) _best = store.LoadModel(state.BestFile);
+        }
+    }
+
+    public string JobId => _state.JobId;
+    public JobDefinition Job => _job;
+    public JobStore Store => _store;
+
+    public JobState State
+    {
+        get { lock (_gate) return _state; }
+    }
+
+    /// <summary>The workflow, until the job is finished, failed or aborted.</summary>
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        lock (_gate)
+        {
+            _state = _state with { Status = JobStatuses.Running, Message = null };
+            _store.SaveState(_state);
+        }
+        _log.LogInformation("job {Job}: started ({Rounds} rounds, sites {Sites}, min_clients {Min}){Resume}", JobId, _job.Server.NumRounds,
+            string.Join(", ", _job.Meta.Sites), _job.Server.MinClients, _state.NextRound > 0 ? $", resuming at round {_state.NextRound}" : "");
+        while (true)
+        {
+            try
+            {
+                await _signal.WaitAsync(TimeSpan.FromMilliseconds(200), cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            lock (_gate)
+            {
+                Step();
+                if (_phase == Phase.Over) return;
+            }
+        }
+    }
+
+    public void Abort(string reason)
+    {
+        lock (_gate) _abortReason = reason;
+        _signal.Release();
+    }
+
+    /// <summary>Advances the workflow: start the next round, or close the current one. Under the lock.</summary>
+    void Step()
+    {
+        if (_abortReason is not null)
+        {
+            End(JobStatuses.Aborted, _abortReason);
+            return;
+        }
+        var now = _clock.GetUtcNow();
+        if (_phase == Phase.Configuring && _global is not null)
+        {
+            if (_state.NextRound < _job.Server.NumRounds) StartRound(Phase.Training, _state.NextRound);
+            else if (!_state.FinalValidationDone) StartRound(Phase.Validating, _state.NextRound);
+            else End(JobStatuses.Finished, null);
+            return;
+        }
+        if (_phase is not (Phase.Training or Phase.Validating)) return;
+
+        int accepted = _accepted.Count;
+        int min = _job.Server.MinClients;
+        if (accepted >= min && _minReached is null) _minReached = now;
+        bool everyLiveSiteAnswered = _job.Meta.Sites.All(s => _answered.Contains(s) || !_sites.IsAlive(s));
+        bool waitedLongEnough = _minReached is { } reached && now - reached >= TimeSpan.FromSeconds(_job.Server.WaitTimeAfterMinReceived);
+        bool timedOut = _job.Server.TrainTimeout > 0 && now - _roundStarted >= TimeSpan.FromSeconds(_job.Server.TrainTimeout);
+        if (accepted >= min && (everyLiveSiteAnswered || waitedLongEnough || timedOut))
+            CloseRound();
+        else if (timedOut)
+            End(JobStatuses.Failed, $"round {_state.NextRound}: {accepted} of min_clients {min} results within train_timeout {_job.Server.TrainTimeout} s");
+    }
+
+    void StartRound(Phase phase, int round)
+    {
+        _phase = phase;
+        _aggregation = phase == Phase.Training ? _strategy.BeginRound(_global!) : null;
+        _accepted.Clear();
+        _answered.Clear();
+        _rejected.Clear();
+        _outstanding.Clear();
+        _roundStarted = _clock.GetUtcNow();
+        _minReached = null;
+        _log.LogInformation("job {Job}: round {Round} {What}", JobId, round, phase == Phase.Training ? $"of {_job.Server.NumRounds} started" : "(final validation) started");
+    }
+
+    void CloseRound()
+    {
+        int round = _state.NextRound;
+        var sites = _accepted.Values.OrderBy(s => s.Site, StringComparer.Ordinal).ToList();
+        double? loss = WeightedMean(sites, "validation_loss");
+        double? accuracy = WeightedMean(sites, "validation_accuracy");
+        var record = new RoundRecord(round, _phase == Phase.Training ? "train" : "validate", sites, _rejected.ToList(), loss, accuracy, _clock.GetUtcNow());
+
+        // The metrics describe the global model the sites received: this round's. Round 0's
+        // (the untrained initial model) never counts as best, as in the reference.
+        ModelState? newBest = null;
+        var state = _state with { Rounds = [.. _state.Rounds, record] };
+        if (loss is { } l && round > 0 && (state.BestLoss is null || l < state.BestLoss))
+        {
+            newBest = _global;
+            state = state with { BestLoss = l, BestRound = round };
+        }
+        ModelState? next = null;
+        if (_phase == Phase.Training)
+        {
+            next = _aggregation!.Finish();
+            state = state with { NextRound = round + 1 };
+        }
+        else state = state with { FinalValidationDone = true };
+
+        _state = _store.Commit(state, next, newBest, ArtefactMetadata());
+        _store.WriteMetrics(_state);
+        if (newBest is not null) _best = newBest;
+        if (next is not null) SetGlobal(next);
+        _log.LogInformation("job {Job}: round {Round} closed: {Count} site(s) ({Sites}), validation loss {Loss}, accuracy {Accuracy} (global model of round {Round}); best {Best} at round {BestRound}{Rejected}",
+            JobId, round, sites.Count, string.Join(", ", sites.Select(s => s.Site)), Format(loss), Format(accuracy), round,
+            Format(_state.BestLoss), _state.BestRound, _rejected.Count > 0 ? $"; turned away: {string.Join("; ", _rejected)}" : "");
+        _roundClosed?.Invoke(_state);
+        _phase = Phase.Configuring;
+        _aggregation = null;
+    }
+
+    static string Format(double? value) => value is { } v ? v.ToString("F4") : "n/a";
+
+    /// <summary>The step-weighted mean of a metric the sites reported (validation results weigh equally).</summary>
+    static double? WeightedMean(IReadOnlyList<SiteRecord> sites, string metric)
+    {
+        var reported = sites.Where(s => s.Metrics.ContainsKey(metric)).ToList();
+        if (reported.Count == 0) return null;
+        double Weight(SiteRecord s) => s.Steps > 0 ? s.Steps : 1;
+        return reported.Sum(s => Weight(s) * s.Metrics[metric]) / reported.Sum(Weight);
+    }
+
+    void End(string status, string? message)
+    {
+        _phase = Phase.Over;
+        _state = _state with { Status = status, Message = message };
+        _store.SaveState(_state);
+        _store.WriteMetrics(_state);
+        if (status == JobStatuses.Finished)
+            _log.LogInformation("job {Job}: finished; best validation loss {Best} at round {Round}; models in {Folder}", JobId, Format(_state.BestLoss), _state.BestRound, _store.Folder);
+        else
+            _log.LogWarning("job {Job}: {Status}: {Message}", JobId, status, message);
+        _roundClosed?.Invoke(_state);
+    }
+
+    void SetGlobal(ModelState global)
+    {
+        _global = global;
+        _globalPayload = global.ToBytes();
+    }
+
+    /// <summary>What makes the server's global and best models p-tuning artefacts: the encoder's
+    /// settings, template, answers, and the base model the sites reported.</summary>
+    IReadOnlyDictionary<string, string> ArtefactMetadata()
+    {
+        if (_state.BaseModelJson is null) return new Dictionary<string, string>();
+        var tuning = _job.Site.Tuning;
+        var identity = JsonSerializer.Deserialize<BaseModelIdentity>(_state.BaseModelJson, JobState.Json)!;
+        var header = new EncoderHeader(tuning.Encoder, tuning.Template.ToJson(), _state.Answers, identity);
+        return new Dictionary<string, string> { [EncoderHeader.MetadataKey] = header.ToJson() };
+    }
+
+    /// <summary>The site's next task, or null when it should wait.</summary>
+    public TaskAssignment? NextTask(string site, string session)
+    {
+        lock (_gate)
+        {
+            if (_phase == Phase.Over || !_job.Meta.Sites.Contains(site)) return null;
+            if (_outstanding.TryGetValue(site, out var current) && current.Session == session) return null;
+            if (!_configuredSessions.TryGetValue(site, out var configured) || configured != session)
+                return Issue(site, session, TaskKind.Configure, _state.NextRound, _job.SiteConfigJson, null);
+            if (_phase == Phase.Training && !_answered.Contains(site))
+                return Issue(site, session, TaskKind.Train, _state.NextRound, null, _globalPayload);
+            if (_phase == Phase.Validating && !_answered.Contains(site))
+                return Issue(site, session, TaskKind.Validate, _state.NextRound, null, _globalPayload);
+            return null;
+        }
+    }
+
+    TaskAssignment Issue(string site, string session, TaskKind kind, int round, string? config, byte[]? payload)
+    {
+        var taskId = $"{JobId}/{kind.ToString().ToLowerInvariant()}/r{round}/{site}/{Guid.NewGuid():N}";
+        _outstanding[site] = new Outstanding(taskId, session, kind, round);
+        var header = new TaskHeader { Kind = kind, JobId = JobId, TaskId = taskId, Round = round, ConfigJson = config ?? "" };
+        if (payload is not null) header.Payload = Wire.Payloads.Describe(payload);
+        return new TaskAssignment(header, payload);
+    }
+
+    /// <summary>Whether the site should keep working on this task (heartbeats ask).</summary>
+    public bool Wants(string site, string taskId)
+    {
+        lock (_gate) return _phase != Phase.Over && _outstanding.TryGetValue(site, out var task) && task.TaskId == taskId;
+    }
+
+    /// <summary>The site was declared gone: its task is dropped, and it must configure again when it returns.</summary>
+    public void Forget(string site)
+    {
+        lock (_gate)
+        {
+            _outstanding.Remove(site);
+            _configuredSessions.Remove(site);
+        }
+        _signal.Release();
+    }
+
+    /// <summary>Checks a result against the task it answers and folds it in. The payload (already
+    /// size- and checksum-verified) is a safetensors stream, or null.</summary>
+    public ResultReply Accept(string site, ResultHeader header, Stream? payload)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                var reply = AcceptLocked(site, header, payload);
+                if (!reply.Accepted) Reject(site, header.Round, reply.Reason);
+                return reply;
+            }
+            finally
+            {
+                _signal.Release();
+            }
+        }
+    }
+
+    void Reject(string site, int round, string reason)
+    {
+        _log.LogWarning("job {Job}: rejected a result from {Site} (round {Round}): {Reason}", JobId, site, round, reason);
+        if (round == _state.NextRound && _phase is Phase.Training or Phase.Validating) _rejected.Add($"{site}: {reason}");
+    }
+
+    ResultReply AcceptLocked(string site, ResultHeader header, Stream? payload)
+    {
+        if (header.JobId != JobId) return No($"the result is for job {header.JobId}, not the running job {JobId}");
+        if (!_job.Meta.Sites.Contains(site)) return No($"site {site} is not in job {JobId}");
+        if (_phase == Phase.Over) return No("the job is over");
+        if (header.Kind != TaskKind.Configure && header.Round != _state.NextRound)
+            return No($"the result is for round {header.Round}; the current round is {_state.NextRound}");
+        if (header.Kind != TaskKind.Configure && _accepted.ContainsKey(site))
+            return No($"a second result from {site} in round {header.Round}");
+        if (!_outstanding.TryGetValue(site, out var task) || task.TaskId != header.TaskId)
+            return No($"the result answers task {header.TaskId}, which is not the task {site} holds (stale or unknown)");
+        _outstanding.Remove(site);
+
+        if (header.Failed)
+        {
+            if (header.Kind != TaskKind.Configure) _answered.Add(site);
+            return No($"the site's task failed: {header.Error}");
+        }
+        return header.Kind switch
+        {
+            TaskKind.Configure => AcceptConfigure(site, task, header, payload),
+            TaskKind.Train => AcceptTrain(site, header, payload),
+            TaskKind.Validate => AcceptValidate(site, header),
+            _ => No($"unknown task kind {header.Kind}"),
+        };
+    }
+
+    ResultReply AcceptConfigure(string site, Outstanding task, ResultHeader header, Stream? payload)
+    {
+        SiteInfo info;
+        try
+        {
+            info = JsonSerializer.Deserialize<SiteInfo>(header.SiteInfoJson, JobState.Json) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            return No($"unreadable site information: {e.Message}");
+        }
+        var baseModel = JsonSerializer.Serialize(info.BaseModel, JobState.Json);
+        if (_state.BaseModelJson is not null && _state.BaseModelJson != baseModel)
+            return No($"its base model ({info.BaseModel.Architecture}, {info.BaseModel.Fingerprint[..Math.Min(12, info.BaseModel.Fingerprint.Length)]}…) differs from the job's");
+        if (payload is null) return No("no initial encoder in the configure result");
+        ModelState initial;
+        try
+        {
+            using var source = SafeTensorsFile.Open(payload, $"{site}'s initial encoder", leaveOpen: true);
+            if (_global is not null && _global.Mismatch(source) is { } mismatch) return No($"its encoder does not fit the job's: {mismatch}");
+            initial = ModelState.Read(source);
+        }
+        catch (InvalidDataException e)
+        {
+            return No(e.Message);
+        }
+        _configuredSessions[site] = task.Session;
+        var answers = _state.Answers.Union(info.Answers).Order(StringComparer.Ordinal).ToList();
+        _state = _state with { BaseModelJson = baseModel, Answers = answers };
+        if (_global is null)
+        {
+            // Every site builds the same initial encoder from the shared settings; the first one starts the job.
+            _state = _store.Commit(_state, initial, null, ArtefactMetadata());
+            SetGlobal(initial);
+        }
+        else _store.SaveState(_state);
+        _log.LogInformation("job {Job}: {Site} configured ({Train} training, {Validation} validation examples)", JobId, site, info.TrainExamples, info.ValidationExamples);
+        return Yes();
+    }
+
+    ResultReply AcceptTrain(string site, ResultHeader header, Stream? payload)
+    {
+        if (_phase != Phase.Training) return No("no training round is open");
+        _answered.Add(site);
+        if (header.Steps <= 0) return No($"{header.Steps} local steps: an update must come from at least one optimizer step");
+        if (payload is null) return No("no weight difference in the train result");
+        try
+        {
+            using var source = SafeTensorsFile.Open(payload, $"{site}'s update", leaveOpen: true);
+            if (_global!.Mismatch(source) is { } mismatch) return No($"the update does not fit the global model: {mismatch}");
+            if (NonFinite(source) is { } bad) return No($"the update holds NaN or infinite values ({bad})");
+            _aggregation!.Add(source, header.Steps);
+        }
+        catch (InvalidDataException e)
+        {
+            return No($"unreadable update: {e.Message}");
+        }
+        _accepted[site] = new SiteRecord(site, header.Steps, new Dictionary<string, double>(header.Metrics));
+        _log.LogInformation("job {Job}: round {Round}: accepted {Site}'s update ({Steps} steps, validation loss {Loss})", JobId, header.Round, site, header.Steps,
+            header.Metrics.TryGetValue("validation_loss", out var loss) ? loss.ToString("F4") : "n/a");
+        return Yes();
+    }
+
+    ResultReply AcceptValidate(string site, ResultHeader header)
+    {
+        if (_phase != Phase.Validating) return No("no validation round is open");
+        _answered.Add(site);
+        _accepted[site] = new SiteRecord(site, 0, new Dictionary<string, double>(header.Metrics));
+        return Yes();
+    }
+
+    static string? NonFinite(ITensorSource source)
+    {
+        foreach (var (name, tensor) in source.Tensors)
+        {
+            var values = new float[tensor.ElementCount];
+            tensor.ReadInto(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            if (values.Any(v => !float.IsFinite(v))) return name;
+        }
+        return null;
+    }
+
+    static ResultReply Yes() => new() { Accepted = true };
+    static ResultReply No(string reason) => new() { Accepted = false, Reason = reason };
+}

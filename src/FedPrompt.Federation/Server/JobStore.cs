@@ -1,0 +1,96 @@
+using System.Text.Json;
+using FedPrompt.Federation.Models;
+using FedPrompt.Model;
+
+namespace FedPrompt.Federation.Server;
+
+/// <summary>
+/// A job's folder in the server workspace:
+///   job/                the submitted job folder
+///   state.json          the resumable state (the commit point of every round)
+///   models/             round-versioned global and best models that state.json names
+///   global.safetensors  the latest global model, best.safetensors the best — artefacts for
+///                       `fedprompt eval` and `predict`, refreshed after state.json
+///   metrics.jsonl, tensorboard/, spool/ (uploads in flight)
+/// A crash at any point leaves state.json naming complete files; a round whose state was not
+/// committed is run again from the previous global model, so none is aggregated twice.
+/// </summary>
+public sealed class JobStore(string folder)
+{
+    public const string StateFile = "state.json";
+    public const string GlobalFile = "global.safetensors";
+    public const string BestFile = "best.safetensors";
+    public const string MetricsFile = "metrics.jsonl";
+
+    public string Folder { get; } = folder;
+    public string JobFolder => Path.Combine(Folder, "job");
+    public string SpoolFolder => Path.Combine(Folder, "spool");
+    public string TensorBoardFolder => Path.Combine(Folder, "tensorboard");
+    public string MetricsPath => Path.Combine(Folder, MetricsFile);
+
+    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
+
+    public JobState LoadState()
+    {
+        var path = Path.Combine(Folder, StateFile);
+        try
+        {
+            return JsonSerializer.Deserialize<JobState>(File.ReadAllText(path), JobState.Json)
+                ?? throw new InvalidDataException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: unreadable job state: {e.Message}", e);
+        }
+    }
+
+    public ModelState LoadModel(string relative) => ModelState.ReadFile(Path.Combine(Folder, relative));
+
+    /// <summary>Writes the round's models, then the state that names them, then the stable artefact
+    /// copies; finally removes model versions no longer named.</summary>
+    public JobState Commit(JobState state, ModelState? global, ModelState? best, IReadOnlyDictionary<string, string> artefactMetadata)
+    {
+        Directory.CreateDirectory(Path.Combine(Folder, "models"));
+        if (global is not null)
+        {
+            state = state with { GlobalFile = Path.Combine("models", $"global-r{state.NextRound}.safetensors") };
+            global.WriteFile(Path.Combine(Folder, state.GlobalFile));
+        }
+        if (best is not null)
+        {
+            state = state with { BestFile = Path.Combine("models", $"best-r{state.BestRound}.safetensors") };
+            best.WriteFile(Path.Combine(Folder, state.BestFile));
+        }
+        SaveState(state);
+        if (global is not null) global.WriteFile(Path.Combine(Folder, GlobalFile), artefactMetadata);
+        if (best is not null) best.WriteFile(Path.Combine(Folder, BestFile), artefactMetadata);
+        foreach (var file in Directory.GetFiles(Path.Combine(Folder, "models")))
+        {
+            var relative = Path.GetRelativePath(Folder, file);
+            if (relative != state.GlobalFile && relative != state.BestFile) File.Delete(file);
+        }
+        return state;
+    }
+
+    public void SaveState(JobState state) =>
+        AtomicFile.WriteAllText(Path.Combine(Folder, StateFile), JsonSerializer.Serialize(state, JobState.Json));
+
+    /// <summary>metrics.jsonl rendered from the committed rounds (rewritten whole, so it always agrees
+    /// with state.json): per round a line per contributing site, then the round's global line.</summary>
+    public void WriteMetrics(JobState state)
+    {
+        var lines = new List<string>();
+        var options = new JsonSerializerOptions(JobState.Json) { WriteIndented = false };
+        foreach (var round in state.Rounds)
+        {
+            foreach (var site in round.Sites)
+                lines.Add(JsonSerializer.Serialize(new { round = round.Round, kind = round.Kind, site = site.Site, steps = site.Steps, metrics = site.Metrics }, options));
+            lines.Add(JsonSerializer.Serialize(new
+            {
+                round = round.Round, kind = round.Kind, site = "global", sites = round.Sites.Count,
+                validation_loss = round.ValidationLoss, validation_accuracy = round.ValidationAccuracy, rejected = round.Rejected,
+            }, options));
+        }
+        AtomicFile.WriteAllText(MetricsPath, string.Concat(lines.Select(l => l + "\n")));
+    }
+}

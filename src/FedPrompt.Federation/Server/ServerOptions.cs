@@ -1,0 +1,15 @@
+namespace FedPrompt.Federation.Server;
+
+/// <summary>How a server runs, whatever the job: where it keeps jobs, how it tells dead sites from busy ones, how large payloads may be.</summary>
+public sealed record ServerOptions
+{
+    public required string Workspace { get; init; }
+    /// <summary>How often sites send heartbeats (told to them at Hello).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>A site silent for this long is declared gone and loses its task (the reference uses 600 s).</summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public long MaxPayloadBytes { get; init; } = 1L << 30;
+    public int ChunkBytes { get; init; } = 1 << 20;
+    /// <summary>How soon a site with nothing to do asks again.</summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromMilliseconds(500);
+}

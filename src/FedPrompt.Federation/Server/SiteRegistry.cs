@@ -1,0 +1,63 @@
+namespace FedPrompt.Federation.Server;
+
+/// <summary>A connected site as the server tracks it.</summary>
+public sealed record SiteStatus(string Name, string Session, DateTimeOffset LastSeen, bool Alive, string? TaskId);
+
+/// <summary>
+/// Who is connected: a session per site (a new Hello replaces the old one — the site restarted),
+/// when each was last heard from, and which are alive. A site silent for longer than the heartbeat
+/// timeout is declared gone; it is welcome back with a new Hello.
+/// </summary>
+public sealed class SiteRegistry(TimeSpan heartbeatTimeout, TimeProvider clock)
+{
+    sealed class Entry
+    {
+        public required string Session;
+        public DateTimeOffset LastSeen;
+        public string? TaskId;
+    }
+
+    readonly Dictionary<string, Entry> _sites = new(StringComparer.Ordinal);
+    readonly Lock _gate = new();
+
+    public string Hello(string site)
+    {
+        lock (_gate)
+        {
+            var session = Guid.NewGuid().ToString("N");
+            _sites[site] = new Entry { Session = session, LastSeen = clock.GetUtcNow() };
+            return session;
+        }
+    }
+
+    /// <summary>Records that the site is alive; false when the session is unknown (say Hello again).</summary>
+    public bool Touch(string site, string session, string? taskId = null)
+    {
+        lock (_gate)
+        {
+            if (!_sites.TryGetValue(site, out var entry) || entry.Session != session || !IsAlive(entry)) return false;
+            entry.LastSeen = clock.GetUtcNow();
+            if (taskId is not null) entry.TaskId = taskId.Length == 0 ? null : taskId;
+            return true;
+        }
+    }
+
+    public bool IsAlive(string site)
+    {
+        lock (_gate) return _sites.TryGetValue(site, out var entry) && IsAlive(entry);
+    }
+
+    public string? Session(string site)
+    {
+        lock (_gate) return _sites.TryGetValue(site, out var entry) && IsAlive(entry) ? entry.Session : null;
+    }
+
+    bool IsAlive(Entry entry) => clock.GetUtcNow() - entry.LastSeen <= heartbeatTimeout;
+
+    public IReadOnlyList<SiteStatus> Snapshot()
+    {
+        lock (_gate)
+            return _sites.OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => new SiteStatus(s.Key, s.Value.Session, s.Value.LastSeen, IsAlive(s.Value), s.Value.TaskId)).ToList();
+    }
+}

@@ -1,0 +1,16 @@
+using FedPrompt.Federation.Protocol;
+
+namespace FedPrompt.Federation.Site;
+
+/// <summary>How a site reaches the server: over gRPC with mutual TLS, or in process (the simulator).
+/// Both end in the same server methods.</summary>
+public interface IFederationClient
+{
+    Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel);
+    Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel);
+    Task<(TaskHeader Header, byte[]? Payload)> NextTaskAsync(TaskRequest request, CancellationToken cancel);
+    Task<ResultReply> SubmitResultAsync(ResultHeader header, byte[]? payload, CancellationToken cancel);
+}
+
+/// <summary>The server does not know this site's session (it restarted, or declared the site gone): say Hello again.</summary>
+public sealed class SessionLostException(string message) : Exception(message);

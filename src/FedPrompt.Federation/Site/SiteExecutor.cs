@@ -1,0 +1,173 @@
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace FedPrompt.Federation.Site;
+
+/// <summary>
+/// A site's loop (NVFlare's executor): say Hello, ask for tasks, run them with the learner, send the
+/// results; heartbeats go out on their own timer the whole time, also while a task runs for hours.
+/// A lost connection is retried with exponential backoff; a lost session (the server restarted or
+/// declared the site gone) means Hello again. A task the server no longer wants is abandoned.
+/// </summary>
+public sealed class SiteExecutor(SiteLearner learner, IFederationClient client, ILogger log, SiteExecutorOptions? options = null)
+{
+    readonly SiteExecutorOptions _options = options ?? new SiteExecutorOptions();
+    string? _session;
+    string _currentTask = "";
+    CancellationTokenSource? _taskCancel;
+
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        var backoff = _options.InitialBackoff;
+        using var heartbeats = new CancellationTokenSource();
+        Task? heartbeatLoop = null;
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                try
+                {
+                    if (_session is null)
+                    {
+                        var hello = await client.HelloAsync(new HelloRequest { ProtocolVersion = Payloads.ProtocolVersion, SoftwareVersion = SoftwareVersion }, cancel);
+                        _session = hello.Session;
+                        log.LogInformation("{Site}: connected", learner.Site);
+                        heartbeatLoop ??= HeartbeatAsync(TimeSpan.FromMilliseconds(Math.Max(100, hello.HeartbeatIntervalMs)), heartbeats.Token);
+                    }
+                    var (header, payload) = await client.NextTaskAsync(new TaskRequest { Session = _session }, cancel);
+                    backoff = _options.InitialBackoff;
+                    if (header.Kind == TaskKind.Wait)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(50, header.RetryAfterMs)), cancel);
+                        continue;
+                    }
+                    var (result, resultPayload) = await RunTaskAsync(header, payload, cancel);
+                    if (result is null) continue;
+                    var reply = await client.SubmitResultAsync(result, resultPayload, cancel);
+                    if (!reply.Accepted) log.LogWarning("{Site}: the server turned away the result of {Task}: {Reason}", learner.Site, header.TaskId, reply.Reason);
+                }
+                catch (SessionLostException)
+                {
+                    log.LogInformation("{Site}: the server lost this session; saying Hello again", learner.Site);
+                    _session = null;
+                }
+                catch (Exception e) when (!cancel.IsCancellationRequested && IsConnectionProblem(e))
+                {
+                    log.LogWarning("{Site}: cannot reach the server ({Problem}); retrying in {Delay} s", learner.Site, e.Message, backoff.TotalSeconds);
+                    _session = null;
+                    await Task.Delay(backoff, cancel);
+                    backoff = TimeSpan.FromTicks(Math.Min(_options.MaxBackoff.Ticks, backoff.Ticks * 2));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            heartbeats.Cancel();
+            if (heartbeatLoop is not null) await heartbeatLoop.ConfigureAwait(false);
+        }
+    }
+
+    public static string SoftwareVersion => typeof(SiteExecutor).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    static bool IsConnectionProblem(Exception e) => e is not (OutOfMemoryException or InvalidProgramException);
+
+    /// <summary>Runs one task; a failure becomes a failed result (it costs this site the round, not the job).</summary>
+    async Task<(ResultHeader? Header, byte[]? Payload)> RunTaskAsync(TaskHeader task, byte[]? payload, CancellationToken cancel)
+    {
+        var result = new ResultHeader { Session = _session!, JobId = task.JobId, TaskId = task.TaskId, Round = task.Round, Kind = task.Kind };
+        using var taskCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _taskCancel = taskCancel;
+        _currentTask = task.TaskId;
+        try
+        {
+            log.LogInformation("{Site}: {Kind} task for job {Job}, round {Round}", learner.Site, task.Kind, task.JobId, task.Round);
+            byte[]? resultPayload = null;
+            await _options.TrainingGate.WaitAsync(taskCancel.Token);
+            try
+            {
+                // Training is CPU-bound and synchronous: keep it off the loop so heartbeats keep going.
+                resultPayload = await Task.Run(() => Execute(task, payload, result, taskCancel.Token), taskCancel.Token);
+            }
+            finally
+            {
+                _options.TrainingGate.Release();
+            }
+            if (resultPayload is not null) result.Payload = Payloads.Describe(resultPayload);
+            return (result, resultPayload);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            log.LogWarning("{Site}: abandoned task {Task}: the server no longer wants it", learner.Site, task.TaskId);
+            return (null, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError("{Site}: task {Task} failed: {Error}", learner.Site, task.TaskId, e.Message);
+            result.Failed = true;
+            result.Error = e.Message;
+            return (result, null);
+        }
+        finally
+        {
+            _currentTask = "";
+            _taskCancel = null;
+        }
+    }
+
+    byte[]? Execute(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    {
+        switch (task.Kind)
+        {
+            case TaskKind.Configure:
+                var (info, initial) = learner.Configure(task.JobId, task.ConfigJson);
+                result.SiteInfoJson = System.Text.Json.JsonSerializer.Serialize(info, Server.JobState.Json);
+                return initial;
+            case TaskKind.Train:
+                var outcome = learner.Train(task.JobId, payload ?? throw new InvalidDataException("a train task without a global model"), cancel);
+                result.Steps = outcome.Steps;
+                result.Metrics.Add(outcome.Metrics);
+                return outcome.Difference;
+            case TaskKind.Validate:
+                result.Metrics.Add(learner.Validate(task.JobId, payload ?? throw new InvalidDataException("a validate task without a global model")));
+                return null;
+            default:
+                throw new InvalidDataException($"unknown task kind {task.Kind}");
+        }
+    }
+
+    async Task HeartbeatAsync(TimeSpan interval, CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, cancel);
+                if (_session is not { } session) continue;
+                var reply = await client.HeartbeatAsync(new HeartbeatRequest { Session = session, TaskId = _currentTask }, cancel);
+                if (!reply.Known || reply.AbandonTask) _taskCancel?.Cancel();
+                if (!reply.Known) _session = null;
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The task loop reports connection problems; a missed heartbeat is retried next tick.
+                log.LogDebug("{Site}: heartbeat failed: {Problem}", learner.Site, e.Message);
+            }
+        }
+    }
+}
+
+public sealed record SiteExecutorOptions
+{
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Sites sharing one process (the simulator) share one gate, so they train one at a time.</summary>
+    public SemaphoreSlim TrainingGate { get; init; } = new(1);
+}

@@ -1,0 +1,110 @@
+using FedPrompt.Federation.Jobs;
+using FedPrompt.Federation.Wire;
+using FedPrompt.Model;
+using FedPrompt.Model.Checkpoints;
+using FedPrompt.Tuning;
+using FedPrompt.Tuning.Artefacts;
+using FedPrompt.Tuning.Training;
+using static TorchSharp.torch;
+
+namespace FedPrompt.Federation.Site;
+
+/// <summary>What a train task sends back.</summary>
+public sealed record TrainOutcome(byte[] Difference, long Steps, Dictionary<string, double> Metrics);
+
+/// <summary>
+/// The training logic of a site (NVFlare's learner, apart from the executor that talks to the
+/// server): a p-tuning session per job on the site's own data and the frozen base model, which may
+/// be shared with other sites in the same process. The session — and with it the optimizer and
+/// learning-rate schedule — lasts across rounds, whatever global weights each round brings.
+/// </summary>
+public sealed class SiteLearner(string site, LanguageModel model, string dataFolder)
+{
+    string? _jobId;
+    string? _configJson;
+    TuningSession? _session;
+    SiteConfig? _config;
+
+    public string Site => site;
+
+    /// <summary>Sets up for a job (again after a reconnect, keeping the session when the job is the
+    /// same) and returns what the server needs: this site's facts and its initial encoder.</summary>
+    public (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson)
+    {
+        if (_jobId != jobId || _configJson != configJson)
+        {
+            var config = JobDefinition.ParseSiteConfig(configJson, $"job {jobId} site config");
+            _session = TuningSession.Create(model, config.Tuning, config.TrainFor(site, dataFolder), config.ValidationFor(site, dataFolder));
+            (_jobId, _configJson, _config) = (jobId, configJson, config);
+        }
+        var session = _session!;
+        var info = new SiteInfo(BaseModelIdentity.Of(model), session.Answers, session.Train.Count, session.Validation.Count);
+        return (info, EncoderBytes());
+    }
+
+    /// <summary>Validates the global model, trains it for the configured local epochs, and returns
+    /// the difference (local − global), the optimizer steps taken and the metrics.</summary>
+    public TrainOutcome Train(string jobId, byte[] global, CancellationToken cancel)
+    {
+        var session = SessionFor(jobId);
+        var metrics = Validate(jobId, global);
+        int stepsBefore = session.Trainer.Step;
+        double trainLoss = 0;
+        for (int epoch = 0; epoch < session.Settings.Epochs; epoch++)
+            trainLoss += session.TrainEpoch(cancel: cancel).MeanLoss;
+        metrics["train_loss"] = trainLoss / Math.Max(1, session.Settings.Epochs);
+        metrics["train_examples"] = session.Train.Count;
+        return new TrainOutcome(Difference(global), session.Trainer.Step - stepsBefore, metrics);
+    }
+
+    /// <summary>Loads the global model and scores it on the site's validation file.</summary>
+    public Dictionary<string, double> Validate(string jobId, byte[] global)
+    {
+        var session = SessionFor(jobId);
+        Load(global);
+        var metrics = new Dictionary<string, double> { ["validation_examples"] = session.Validation.Count };
+        if (_config!.ValidateAccuracy)
+        {
+            var result = session.Evaluate(session.Validation, generate: false);
+            metrics["validation_loss"] = result.Loss;
+            metrics["validation_accuracy"] = result.Accuracy;
+        }
+        else metrics["validation_loss"] = session.ValidationLoss();
+        return metrics;
+    }
+
+    TuningSession SessionFor(string jobId) =>
+        _jobId == jobId && _session is not null ? _session : throw new InvalidOperationException($"{site} is not configured for job {jobId}");
+
+    void Load(byte[] global)
+    {
+        using var file = SafeTensorsFile.Open(new MemoryStream(global, writable: false), "global model");
+        EncoderWeights.Load(_session!.Model.Encoder, file, "global model");
+    }
+
+    byte[] EncoderBytes()
+    {
+        var stream = new MemoryStream();
+        SafeTensorsWriter.Write(stream, EncoderWeights.Entries(_session!.Model.Encoder));
+        return stream.ToArray();
+    }
+
+    byte[] Difference(byte[] global)
+    {
+        using var file = SafeTensorsFile.Open(new MemoryStream(global, writable: false), "global model");
+        var entries = _session!.Model.Encoder.named_parameters().Select(p =>
+        {
+            var (name, parameter) = p;
+            return new SafeTensorsEntry(name, StoredDType.F32, parameter.shape, stream =>
+            {
+                using var scope = NewDisposeScope();
+                var before = empty(parameter.shape, ScalarType.Float32);
+                file.Tensors[name].ReadInto(before.bytes);
+                stream.Write((parameter.detach() - before).contiguous().bytes);
+            });
+        }).ToList();
+        var output = new MemoryStream();
+        SafeTensorsWriter.Write(output, entries);
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using FedPrompt.Federation.Models;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Server;
+using FedPrompt.Federation.Simulation;
+using FedPrompt.Model;
+using FedPrompt.Testing;
+using FedPrompt.Tuning.Artefacts;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FedPrompt.Federation.Tests.Simulation;
+
+public class SimulatorTests
+{
+    [Fact]
+    public async Task ThreeSitesThreeRoundsGiveTheStepWeightedMeanOfTheUpdates()
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 3);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 3, minClients: 3);
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var received = new ConcurrentBag<(string Site, TaskHeader Task, byte[]? Payload)>();
+        var sent = new ConcurrentBag<(string Site, ResultHeader Result, byte[]? Payload, ResultReply Reply)>();
+        var options = new SimulationOptions
+        {
+            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
+            ClientDecorator = (site, client) => new RecordingClient(site, client, received, sent),
+        };
+
+        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        Assert.Equal(3, state.NextRound);
+        Assert.All(sent, s => Assert.True(s.Reply.Accepted, s.Reply.Reason));
+        // Global model of each round, as the sites received it (rounds 0–2 train, round 3 validates).
+        var globals = received.Where(r => r.Task.Kind is TaskKind.Train or TaskKind.Validate)
+            .GroupBy(r => r.Task.Round).ToDictionary(g => g.Key, g => ModelState.FromBytes(g.First().Payload!, $"round {g.Key}"));
+        Assert.Equal([0, 1, 2, 3], globals.Keys.Order());
+        for (int round = 0; round < 3; round++)
+        {
+            var updates = sent.Where(s => s.Result.Kind == TaskKind.Train && s.Result.Round == round).ToList();
+            Assert.Equal(3, updates.Count);
+            Assert.Equal([2, 3, 4], updates.OrderBy(u => u.Site).Select(u => u.Result.Steps));
+            double total = updates.Sum(u => (double)u.Result.Steps);
+            var expected = globals[round].Clone();
+            foreach (var update in updates)
+            {
+                var difference = ModelState.FromBytes(update.Payload!, update.Site);
+                for (int t = 0; t < expected.Tensors.Count; t++)
+                    for (int i = 0; i < expected.Tensors[t].Values.Length; i++)
+                        expected.Tensors[t].Values[i] += (float)(update.Result.Steps / total * difference.Tensors[t].Values[i]);
+            }
+            var actual = globals[round + 1];
+            for (int t = 0; t < expected.Tensors.Count; t++)
+                for (int i = 0; i < expected.Tensors[t].Values.Length; i++)
+                    Assert.Equal(expected.Tensors[t].Values[i], actual.Tensors[t].Values[i], 5);
+        }
+
+        // Rounds 1–3 are candidates for best (round 0's untrained model never is); the files are artefacts.
+        Assert.InRange(state.BestRound, 1, 3);
+        Assert.Equal(state.Rounds.Where(r => r.Round > 0).Min(r => r.ValidationLoss), state.BestLoss);
+        var best = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.BestFile), model);
+        var last = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalFile), model);
+        Assert.Equal(4, best.Encoder.Settings.VirtualTokens);
+        Assert.Equal([" decreased", " increased"], last.Answers);
+        var metrics = File.ReadAllLines(Path.Combine(store.Folder, JobStore.MetricsFile));
+        Assert.Equal(4 * 3 + 4, metrics.Length);
+        Assert.Contains(metrics, l => l.Contains("\"site\":\"site-2\"") && l.Contains("validation_loss"));
+    }
+}
