@@ -230,7 +230,7 @@ public sealed class FederationServer : IAsyncDisposable
             _log.LogWarning("refused a job from {Admin}: {Reason}", submittedBy, e.Message.Replace(store.JobFolder, "job"));
             return new JobReply { Ok = false, Message = e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, "") };
         }
-        var state = new JobState { JobId = jobId, Name = job.Meta.Name, SubmittedBy = submittedBy, Submitted = _clock.GetUtcNow() };
+        var state = new JobState { JobId = jobId, Name = job.Meta.Name, SubmittedBy = submittedBy, Submitted = _clock.GetUtcNow(), NumRounds = job.Server.NumRounds };
         store.SaveState(state);
         lock (_gate)
         {

@@ -33,6 +33,7 @@ public sealed record JobState
     public required string SubmittedBy { get; init; }
     public required DateTimeOffset Submitted { get; init; }
     public string Status { get; init; } = JobStatuses.Submitted;
+    public int NumRounds { get; init; }
     public string? Message { get; init; }
     /// <summary>The next training round to run (rounds done so far).</summary>
     public int NextRound { get; init; }

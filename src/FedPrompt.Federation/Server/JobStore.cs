@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FedPrompt.Federation.Models;
 using FedPrompt.Model;
+using FedPrompt.Tuning.Metrics;
 
 namespace FedPrompt.Federation.Server;
 
@@ -92,5 +93,20 @@ public sealed class JobStore(string folder)
             }, options));
         }
         AtomicFile.WriteAllText(MetricsPath, string.Concat(lines.Select(l => l + "\n")));
+        Directory.CreateDirectory(TensorBoardFolder);
+        TensorBoardWriter.Write(TensorBoardFolder, Scalars(state));
+    }
+
+    /// <summary>TensorBoard curves per round: the global model's validation metrics and each site's.</summary>
+    static IEnumerable<Scalar> Scalars(JobState state)
+    {
+        foreach (var round in state.Rounds)
+        {
+            if (round.ValidationLoss is { } loss) yield return new Scalar("global/validation_loss", round.Round, loss, round.Closed);
+            if (round.ValidationAccuracy is { } accuracy) yield return new Scalar("global/validation_accuracy", round.Round, accuracy, round.Closed);
+            foreach (var site in round.Sites)
+                foreach (var (metric, value) in site.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                    yield return new Scalar($"{site.Site}/{metric}", round.Round, value, round.Closed);
+        }
     }
 }

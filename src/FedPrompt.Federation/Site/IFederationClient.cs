@@ -14,3 +14,6 @@ public interface IFederationClient
 
 /// <summary>The server does not know this site's session (it restarted, or declared the site gone): say Hello again.</summary>
 public sealed class SessionLostException(string message) : Exception(message);
+
+/// <summary>The server refuses this site for good (wrong protocol version, not a site certificate): retrying will not help.</summary>
+public sealed class FederationRefusedException(string message) : Exception(message);

@@ -73,7 +73,7 @@ public sealed class SiteExecutor(SiteLearner learner, IFederationClient client, 
 
     public static string SoftwareVersion => typeof(SiteExecutor).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-    static bool IsConnectionProblem(Exception e) => e is not (OutOfMemoryException or InvalidProgramException);
+    static bool IsConnectionProblem(Exception e) => e is not (OutOfMemoryException or InvalidProgramException or FederationRefusedException);
 
     /// <summary>Runs one task; a failure becomes a failed result (it costs this site the round, not the job).</summary>
     async Task<(ResultHeader? Header, byte[]? Payload)> RunTaskAsync(TaskHeader task, byte[]? payload, CancellationToken cancel)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FedPrompt.Model;
 using FedPrompt.Tuning.Artefacts;
+using FedPrompt.Tuning.Metrics;
 
 namespace FedPrompt.Tuning.Training;
 
@@ -35,7 +36,7 @@ public static class LocalTraining
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             var trained = session.TrainEpoch(progress, cancel);
-            var metrics = new EpochMetrics(trained.Epoch, session.Trainer.Step, trained.MeanLoss, session.ValidationLoss(), trained.LearningRate, trained.Seconds);
+            var metrics = new EpochMetrics(trained.Epoch, session.Trainer.Step, trained.MeanLoss, session.ValidationLoss(), trained.LearningRate, trained.Seconds, DateTimeOffset.UtcNow);
             history.Add(metrics);
             EncoderArtefact.Save(final, model.Encoder, session.Settings.Template, session.Answers, model.Base);
             if (metrics.ValidationLoss < bestLoss)
@@ -44,6 +45,13 @@ public static class LocalTraining
                 AtomicFile.WriteAllBytes(best, File.ReadAllBytes(final));
             }
             AtomicFile.WriteAllText(metricsPath, string.Concat(history.Select(m => JsonSerializer.Serialize(m, Json) + "\n")));
+            var tensorBoard = Path.Combine(output, "tensorboard");
+            Directory.CreateDirectory(tensorBoard);
+            TensorBoardWriter.Write(tensorBoard, history.SelectMany(m => new[]
+            {
+                new Scalar("train_loss", m.Epoch, m.TrainLoss, m.Time),
+                new Scalar("validation_loss", m.Epoch, m.ValidationLoss, m.Time),
+            }));
             epochDone?.Invoke(metrics);
         }
         return new LocalTrainingResult(history, bestEpoch, bestLoss, final, best, metricsPath);
