@@ -1,6 +1,7 @@
 using FedPrompt.Cli;
 using FedPrompt.Cli.Commands.Bench;
 using FedPrompt.Cli.Commands.Data;
+using FedPrompt.Cli.Commands.Federation;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Cli.Commands.Pretrain;
 using FedPrompt.Cli.Commands.Tuning;
@@ -33,6 +34,7 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train").WithDescription("P-tune a prompt encoder on one site's data");
     config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a trained prompt encoder on a labelled JSONL file");
     config.AddCommand<PredictCommand>("predict").WithDescription("Answer new inputs with a trained prompt encoder");
+    config.AddCommand<SimulateCommand>("simulate").WithDescription("Run a federated job's server and sites in one process, sharing one frozen model");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Continue a prompt (greedy, or sampled with --temperature)");
 });
 return ErrorReporting.Run(() => app.Run(args));

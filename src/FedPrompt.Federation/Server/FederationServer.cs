@@ -57,7 +57,10 @@ public sealed class FederationServer : IAsyncDisposable
         foreach (var folder in Directory.GetDirectories(JobsFolder).Where(JobStore.Exists))
         {
             var state = new JobStore(folder).LoadState();
-            lock (_gate) _jobs[state.JobId] = state;
+            lock (_gate)
+            {
+                if (!_jobs.TryAdd(state.JobId, state)) continue;
+            }
             if (!JobStatuses.IsOver(state.Status)) unfinished.Add(state);
         }
         foreach (var state in unfinished.OrderBy(s => s.Status == JobStatuses.Running ? 0 : 1).ThenBy(s => s.Submitted))

@@ -154,7 +154,8 @@ public sealed class JobRun
         _accepted.Clear();
         _answered.Clear();
         _rejected.Clear();
-        _outstanding.Clear();
+        // Tasks of the previous round are stale now; a site still setting up keeps its configure task.
+        foreach (var (site, task) in _outstanding.Where(o => o.Value.Kind != TaskKind.Configure).ToList()) _outstanding.Remove(site);
         _roundStarted = _clock.GetUtcNow();
         _minReached = null;
         _log.LogInformation("job {Job}: round {Round} {What}", JobId, round, phase == Phase.Training ? $"of {_job.Server.NumRounds} started" : "(final validation) started");

@@ -1,0 +1,36 @@
+using System.ComponentModel;
+using FedPrompt.Cli.Commands.Model;
+using FedPrompt.Federation.Server;
+using FedPrompt.Federation.Simulation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Federation;
+
+/// <summary>Runs a job's server and all its sites in this process, on one shared frozen model.</summary>
+public sealed class SimulateCommand : Command<SimulateCommand.Settings>
+{
+    public sealed class Settings : ModelSettings
+    {
+        [CommandOption("--job <DIR>")] [Description("Job folder (meta.json, app_server/, app_site/)")] public string Job { get; init; } = "";
+        [CommandOption("--workspace <DIR>")] [Description("Where the server keeps the job's models and metrics (default: ./workspace)")] public string Workspace { get; init; } = "workspace";
+        [CommandOption("--sites <N>")] [Description("Run on site-1 … site-N instead of the job's sites")] public int? Sites { get; init; }
+        [CommandOption("--data <DIR>")] [Description("Folder the sites' data paths are relative to (default: current folder)")] public string Data { get; init; } = ".";
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrEmpty(Job) ? ValidationResult.Error("--job is required") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var model = settings.LoadModel();
+        using var logs = Logs.Console();
+        var options = new SimulationOptions { JobFolder = settings.Job, Workspace = settings.Workspace, DataFolder = settings.Data, Sites = settings.Sites };
+        var (state, store) = Simulator.RunAsync(options, model, logs, cancel: cancellationToken).GetAwaiter().GetResult();
+        AnsiConsole.MarkupLine(state.Status == JobStatuses.Finished
+            ? $"[green]job {Markup.Escape(state.JobId)} finished[/]: best validation loss {state.BestLoss:F4} at round {state.BestRound}"
+            : $"[red]job {Markup.Escape(state.JobId)} {state.Status}[/]: {Markup.Escape(state.Message ?? "")}");
+        AnsiConsole.MarkupLine($"models: {Markup.Escape(Path.Combine(store.Folder, JobStore.BestFile))} (best), {Markup.Escape(Path.Combine(store.Folder, JobStore.GlobalFile))} (last); metrics: {Markup.Escape(store.MetricsPath)}");
+        return state.Status == JobStatuses.Finished ? 0 : 1;
+    }
+}
