@@ -16,6 +16,8 @@ public sealed record SimulationOptions
     public int? Sites { get; init; }
     /// <summary>Wraps each site's connection (site name, connection), e.g. to observe or disturb what crosses it.</summary>
     public Func<string, IFederationClient, IFederationClient>? ClientDecorator { get; init; }
+    /// <summary>Adjusts the server's settings (heartbeat timing, payload limits).</summary>
+    public Func<ServerOptions, ServerOptions>? ConfigureServer { get; init; }
 }
 
 /// <summary>
@@ -38,6 +40,7 @@ public static class Simulator
         var submitted = StageJob(options.JobFolder, job, Path.Combine(options.Workspace, "staged-job"));
 
         var serverOptions = new ServerOptions { Workspace = Path.Combine(options.Workspace, "server"), RetryAfter = TimeSpan.FromMilliseconds(50) };
+        if (options.ConfigureServer is { } configure) serverOptions = configure(serverOptions);
         await using var server = new FederationServer(serverOptions, logs);
         var reply = server.Submit("simulator", job.Meta.Name, JobDefinition.Zip(submitted));
         if (!reply.Ok) throw new InvalidDataException(reply.Message);
