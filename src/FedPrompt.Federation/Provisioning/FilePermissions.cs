@@ -1,0 +1,30 @@
+namespace FedPrompt.Federation.Provisioning;
+
+/// <summary>Unix permissions for what provisioning writes; Windows has no such modes, so there these do nothing
+/// beyond creating folders.</summary>
+static class FilePermissions
+{
+    const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, OwnerReadWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>Mode 0600, for private keys.</summary>
+    public static void MakeOwnerOnly(string file)
+    {
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, OwnerReadWrite);
+    }
+
+    /// <summary>Mode 0755, for start scripts.</summary>
+    public static void MakeExecutable(string file)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, OwnerReadWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+    }
+}
