@@ -208,14 +208,10 @@ public sealed class FederationServer : IAsyncDisposable
         return running.Accept(site, header, payload);
     }
 
-    internal ResultReply RejectUpload(string site, ResultHeader header, string reason)
-    {
-        _log.LogWarning("rejected a result from {Site} (job {Job}, round {Round}): {Reason}", site, header.JobId, header.Round, reason);
-        // A payload that fails its checks still answers the site's task: it loses the round.
-        return Running is { } running && running.JobId == header.JobId
-            ? running.Accept(site, new ResultHeader(header) { Failed = true, Error = reason, Payload = null }, null)
-            : new ResultReply { Accepted = false, Reason = reason };
-    }
+    internal ResultReply RejectUpload(string site, ResultHeader header, string reason) =>
+        Running is { } running && running.JobId == header.JobId
+            ? running.Accept(site, header, null, uploadProblem: reason)
+            : Finish(site, header, null);
 
     /// <summary>Unpacks and checks a submitted job folder (zip) and queues it.</summary>
     public JobReply Submit(string submittedBy, string name, byte[] zip)

@@ -284,13 +284,15 @@ public sealed class JobRun
 
     /// <summary>Checks a result against the task it answers and folds it in. The payload (already
     /// size- and checksum-verified) is a safetensors stream, or null.</summary>
-    public ResultReply Accept(string site, ResultHeader header, Stream? payload)
+    /// <param name="uploadProblem">Why the payload could not be received (too large, checksum…): the
+    /// result still answers the site's task, which then loses its round.</param>
+    public ResultReply Accept(string site, ResultHeader header, Stream? payload, string? uploadProblem = null)
     {
         lock (_gate)
         {
             try
             {
-                var reply = AcceptLocked(site, header, payload);
+                var reply = AcceptLocked(site, header, payload, uploadProblem);
                 if (!reply.Accepted) Reject(site, header.Round, reply.Reason);
                 return reply;
             }
@@ -304,10 +306,11 @@ public sealed class JobRun
     void Reject(string site, int round, string reason)
     {
         _log.LogWarning("job {Job}: rejected a result from {Site} (round {Round}): {Reason}", JobId, site, round, reason);
-        if (round == _state.NextRound && _phase is Phase.Training or Phase.Validating) _rejected.Add($"{site}: {reason}");
+        // Recorded with the round in progress, whatever round the result claimed.
+        if (_phase is Phase.Training or Phase.Validating) _rejected.Add($"{site}: {reason}");
     }
 
-    ResultReply AcceptLocked(string site, ResultHeader header, Stream? payload)
+    ResultReply AcceptLocked(string site, ResultHeader header, Stream? payload, string? uploadProblem)
     {
         if (header.JobId != JobId) return No($"the result is for job {header.JobId}, not the running job {JobId}");
         if (!_job.Meta.Sites.Contains(site)) return No($"site {site} is not in job {JobId}");
@@ -320,10 +323,10 @@ public sealed class JobRun
             return No($"the result answers task {header.TaskId}, which is not the task {site} holds (stale or unknown)");
         _outstanding.Remove(site);
 
-        if (header.Failed)
+        if (header.Failed || uploadProblem is not null)
         {
             if (header.Kind != TaskKind.Configure) _answered.Add(site);
-            return No($"the site's task failed: {header.Error}");
+            return No(uploadProblem ?? $"the site's task failed: {header.Error}");
         }
         return header.Kind switch
         {

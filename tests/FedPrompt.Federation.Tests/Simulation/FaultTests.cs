@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using FedPrompt.Federation.Models;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Server;
+using FedPrompt.Federation.Simulation;
+using FedPrompt.Federation.Site;
+using FedPrompt.Federation.Wire;
+using FedPrompt.Model;
+using FedPrompt.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FedPrompt.Federation.Tests.Simulation;
+
+/// <summary>The server keeps a job going when sites die or misbehave.</summary>
+public class FaultTests
+{
+    static async Task<(JobState State, JobStore Store)> Run(TemporaryDirectory folder, int rounds, int minClients, JsonObject server,
+        Func<string, IFederationClient, IFederationClient> decorate, Func<ServerOptions, ServerOptions>? configure = null)
+    {
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 3);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: rounds, minClients: minClients, server: server);
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var options = new SimulationOptions
+        {
+            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
+            ClientDecorator = decorate, ConfigureServer = configure,
+        };
+        return await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
+    public async Task ASiteKilledMidRoundCostsItsRoundButNotTheJob()
+    {
+        using var folder = new TemporaryDirectory();
+        // A long wait after min_clients: the round can only close early by declaring site-3 gone.
+        var (state, _) = await Run(folder, rounds: 3, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 120 },
+            (site, client) => site == "site-3" ? new FaultyClient(client) { DieAt = t => t.Kind == TaskKind.Train && t.Round == 1 } : client,
+            o => o with { HeartbeatInterval = TimeSpan.FromMilliseconds(100), HeartbeatTimeout = TimeSpan.FromSeconds(1.5) });
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        Assert.Equal(["site-1", "site-2", "site-3"], state.Rounds[0].Sites.Select(s => s.Site));
+        Assert.Equal(["site-1", "site-2"], state.Rounds[1].Sites.Select(s => s.Site));
+        Assert.Equal(["site-1", "site-2"], state.Rounds[2].Sites.Select(s => s.Site));
+    }
+
+    [Fact]
+    public async Task BadResultsAreRejectedWithTheirReasonAndTheJobCompletes()
+    {
+        using var folder = new TemporaryDirectory();
+        (ResultHeader, byte[]?)? Corrupt(ResultHeader header, byte[]? payload)
+        {
+            var update = ModelState.FromBytes(payload!, "update");
+            switch (header.Round)
+            {
+                case 0:
+                    update.Tensors[0].Values[0] = float.NaN;
+                    return Announce(header, update.ToBytes());
+                case 1:
+                    var misShaped = new ModelState([.. update.Tensors.Skip(1), update.Tensors[0] with { Shape = [update.Tensors[0].Values.Length] }]);
+                    return Announce(header, misShaped.ToBytes());
+                case 2:
+                    return (new ResultHeader(header) { Round = 0 }, payload);
+                case 3:
+                    return (new ResultHeader(header) { Payload = new PayloadInfo { Size = header.Payload.Size, Sha256 = new string('0', 64) } }, payload);
+                default:
+                    return null;
+            }
+        }
+
+        var (state, store) = await Run(folder, rounds: 5, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 1 },
+            (site, client) => site switch
+            {
+                "site-2" => new FaultyClient(client) { Rewrite = Corrupt },
+                "site-3" => new FaultyClient(client) { SendTwice = h => h.Round == 4 },
+                _ => client,
+            });
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        string Rejected(int round) => string.Join(" | ", state.Rounds[round].Rejected);
+        Assert.Contains("site-2: the update holds NaN or infinite values", Rejected(0));
+        Assert.Contains("site-2: the update does not fit the global model", Rejected(1));
+        Assert.Contains("site-2: the result is for round 0; the current round is 2", Rejected(2));
+        Assert.Contains("site-2: payload checksum mismatch", Rejected(3));
+        Assert.Contains("site-3: a second result from site-3 in round 4", Rejected(4));
+        for (int round = 0; round < 4; round++) Assert.DoesNotContain(state.Rounds[round].Sites, s => s.Site == "site-2");
+        Assert.Contains(state.Rounds[4].Sites, s => s.Site == "site-2");
+        var global = ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalFile));
+        Assert.All(global.Tensors, t => Assert.All(t.Values, v => Assert.True(float.IsFinite(v))));
+    }
+
+    static (ResultHeader, byte[]) Announce(ResultHeader header, byte[] payload) =>
+        (new ResultHeader(header) { Payload = Payloads.Describe(payload) }, payload);
+}
