@@ -21,5 +21,5 @@ public static class ErrorReporting
     }
 
     static bool IsUserError(Exception e) => e is CommandAppException or InvalidDataException or IOException
-        or FedPrompt.Tuning.Data.DataFormatException or NotSupportedException or ArgumentException or UnauthorizedAccessException or FormatException or PlatformNotSupportedException;
+        or FedPrompt.Tuning.Data.DataFormatException or FedPrompt.Federation.Site.FederationRefusedException or NotSupportedException or ArgumentException or UnauthorizedAccessException or FormatException or PlatformNotSupportedException;
 }

@@ -34,6 +34,18 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train").WithDescription("P-tune a prompt encoder on one site's data");
     config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a trained prompt encoder on a labelled JSONL file");
     config.AddCommand<PredictCommand>("predict").WithDescription("Answer new inputs with a trained prompt encoder");
+    config.AddCommand<ProvisionCommand>("provision").WithDescription("Create a CA and startup kits for a server, its sites and admins");
+    config.AddCommand<ServerCommand>("server").WithDescription("Run the federation server (mutual TLS) from its startup kit");
+    config.AddCommand<SiteCommand>("site").WithDescription("Run a site from its startup kit");
+    config.AddBranch<AdminSettings>("admin", admin =>
+    {
+        admin.SetDescription("Administer a running server with an admin startup kit");
+        admin.AddCommand<AdminSubmitCommand>("submit").WithDescription("Submit a job folder");
+        admin.AddCommand<AdminListCommand>("list").WithDescription("List the jobs");
+        admin.AddCommand<AdminStatusCommand>("status").WithDescription("A job's status and rounds");
+        admin.AddCommand<AdminAbortCommand>("abort").WithDescription("Abort a job");
+        admin.AddCommand<AdminSitesCommand>("sites").WithDescription("The connected sites");
+    });
     config.AddCommand<SimulateCommand>("simulate").WithDescription("Run a federated job's server and sites in one process, sharing one frozen model");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Continue a prompt (greedy, or sampled with --temperature)");
 });

@@ -1,4 +1,5 @@
 using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Provisioning;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Wire;
 using global::Grpc.Core;
@@ -6,12 +7,12 @@ using global::Grpc.Core;
 namespace FedPrompt.Federation.Grpc;
 
 /// <summary>The admin-facing gRPC service: only certificates with the admin role may call it.</summary>
-public sealed class AdminService(FederationServer server, Func<ServerCallContext, Peer> identify) : Protocol.Admin.AdminBase
+public sealed class AdminService(FederationServer server, Func<ServerCallContext, PeerIdentity> identify) : Protocol.Admin.AdminBase
 {
     string Admin(ServerCallContext context)
     {
         var peer = identify(context);
-        if (peer.Role != Peer.AdminRole) throw new RpcException(new Status(StatusCode.PermissionDenied, $"{peer.Name} may not administer the server (role {peer.Role})"));
+        if (peer.Role != ParticipantRole.Admin) throw new RpcException(new Status(StatusCode.PermissionDenied, $"{peer.Name} may not administer the server (role {peer.Role.ToText()})"));
         return peer.Name;
     }
 

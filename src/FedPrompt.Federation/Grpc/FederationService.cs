@@ -1,4 +1,5 @@
 using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Provisioning;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Wire;
 using Google.Protobuf;
@@ -7,12 +8,12 @@ using global::Grpc.Core;
 namespace FedPrompt.Federation.Grpc;
 
 /// <summary>The site-facing gRPC service: identity from the client certificate, payloads in chunks, everything else in <see cref="FederationServer"/>.</summary>
-public sealed class FederationService(FederationServer server, Func<ServerCallContext, Peer> identify) : Protocol.Federation.FederationBase
+public sealed class FederationService(FederationServer server, Func<ServerCallContext, PeerIdentity> identify) : Protocol.Federation.FederationBase
 {
     string Site(ServerCallContext context)
     {
         var peer = identify(context);
-        if (peer.Role != Peer.SiteRole) throw new RpcException(new Status(StatusCode.PermissionDenied, $"{peer.Name} is not a site (role {peer.Role})"));
+        if (peer.Role != ParticipantRole.Site) throw new RpcException(new Status(StatusCode.PermissionDenied, $"{peer.Name} is not a site (role {peer.Role.ToText()})"));
         return peer.Name;
     }
 

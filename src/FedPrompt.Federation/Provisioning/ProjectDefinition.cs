@@ -12,6 +12,7 @@ public sealed class ProjectDefinition
 {
     // Ten years: long enough for any study, short enough that a forgotten CA key ages out.
     public const int MaxValidityDays = 3650;
+    public const int DefaultValidityDays = 365;
 
     public ProjectDefinition(string name, ServerDefinition server, IReadOnlyList<string> sites,
         IReadOnlyList<string>? admins, int validityDays)
@@ -53,7 +54,7 @@ public sealed class ProjectDefinition
         var server = new ServerDefinition(serverJson.String("name"), serverJson.String("host"), serverJson.Int32("port"));
         var sites = root.Strings("sites");
         var admins = root.OptionalStrings("admins") ?? [];
-        int validityDays = root.Int32("validity_days");
+        int validityDays = root.OptionalInt32("validity_days", DefaultValidityDays);
         if (FindProblem(name, server, sites, admins, validityDays) is { } problem)
             throw root.Error(problem.Key, problem.Text);
         return new ProjectDefinition(name, server, sites, admins, validityDays);

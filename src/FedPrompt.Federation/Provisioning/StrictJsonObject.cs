@@ -49,13 +49,13 @@ sealed class StrictJsonObject
         return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw WrongType(key, "a string", value);
     }
 
-    public int Int32(string key)
-    {
-        var value = Required(key);
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number)
-            ? number
-            : throw WrongType(key, "an integer", value);
-    }
+    public int Int32(string key) => Int32Of(key, Required(key));
+
+    public int OptionalInt32(string key, int fallback) =>
+        _element.TryGetProperty(key, out var value) ? Int32Of(key, value) : fallback;
+
+    int Int32Of(string key, JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number) ? number : throw WrongType(key, "an integer", value);
 
     public StrictJsonObject Object(string key, params IReadOnlyCollection<string> allowedKeys)
     {

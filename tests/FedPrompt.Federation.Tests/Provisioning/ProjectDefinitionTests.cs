@@ -39,6 +39,16 @@ public sealed class ProjectDefinitionTests
         Assert.Empty(project.Admins);
     }
 
+    [Fact]
+    public void ValidityDefaultsToAYear()
+    {
+        using var folder = new TemporaryDirectory();
+
+        var project = ProjectDefinition.Load(folder.Write("project.json", Edit("validity_days", null)));
+
+        Assert.Equal(ProjectDefinition.DefaultValidityDays, project.ValidityDays);
+    }
+
     // Each case replaces the value at a key of the valid project (null removes the key) and expects an
     // error that names the key.
     [Theory]
@@ -46,7 +56,6 @@ public sealed class ProjectDefinitionTests
     [InlineData("server.address", "\"10.0.0.1\"", "\"server.address\" is not a known key")]
     [InlineData("sites", null, "\"sites\" is required but missing")]
     [InlineData("server.host", null, "\"server.host\" is required but missing")]
-    [InlineData("validity_days", null, "\"validity_days\" is required but missing")]
     [InlineData("name", "7", "\"name\" must be a string, found 7")]
     [InlineData("server", "\"server\"", "\"server\" must be an object")]
     [InlineData("server.port", "\"8443\"", "\"server.port\" must be an integer, found \"8443\"")]

@@ -68,4 +68,28 @@ public class SimulatorTests
         Assert.Equal(4 * 3 + 4, metrics.Length);
         Assert.Contains(metrics, l => l.Contains("\"site\":\"site-2\"") && l.Contains("validation_loss"));
     }
+
+    [Fact]
+    public async Task TheResultDoesNotDependOnTheOrderInWhichSitesReport()
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 3);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 2, minClients: 3);
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+
+        async Task<byte[]> GlobalWhenLast(string slowSite)
+        {
+            var options = new SimulationOptions
+            {
+                JobFolder = job, Workspace = Path.Combine(folder.Path, $"workspace-{slowSite}"), DataFolder = data,
+                ClientDecorator = (site, client) => site == slowSite ? new DelayedClient(client, TimeSpan.FromMilliseconds(300)) : client,
+            };
+            var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(JobStatuses.Finished, state.Status);
+            return File.ReadAllBytes(Path.Combine(store.Folder, JobStore.GlobalFile));
+        }
+
+        Assert.Equal(await GlobalWhenLast("site-1"), await GlobalWhenLast("site-3"));
+    }
 }

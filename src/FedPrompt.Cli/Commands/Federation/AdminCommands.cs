@@ -1,0 +1,127 @@
+using System.ComponentModel;
+using FedPrompt.Federation.Grpc;
+using FedPrompt.Federation.Jobs;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Provisioning;
+using FedPrompt.Federation.Wire;
+using Grpc.Core;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Federation;
+
+/// <summary>Every admin command connects with the admin's startup kit.</summary>
+public class AdminSettings : CommandSettings
+{
+    [CommandOption("--kit <DIR>")] [Description("The admin's startup kit")] public string Kit { get; init; } = "";
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrEmpty(Kit) ? ValidationResult.Error("--kit is required") : ValidationResult.Success();
+
+    public T Call<T>(Func<Admin.AdminClient, Task<T>> call)
+    {
+        using var kit = StartupKit.Load(Kit);
+        if (kit.Role != ParticipantRole.Admin) throw new ArgumentException($"{Kit}: a {kit.Role.ToText()} kit, not an admin's");
+        using var channel = Channels.ToServer(kit);
+        try
+        {
+            return call(new Admin.AdminClient(channel)).GetAwaiter().GetResult();
+        }
+        catch (RpcException e)
+        {
+            throw new IOException($"the server at {kit.ServerHost}:{kit.ServerPort} {(e.StatusCode == StatusCode.Unavailable ? "cannot be reached or refused this kit's certificate" : "refused")}: {e.Status.Detail}", e);
+        }
+    }
+}
+
+public sealed class AdminSubmitCommand : Command<AdminSubmitCommand.Settings>
+{
+    public sealed class Settings : AdminSettings
+    {
+        [CommandArgument(0, "<JOB>")] [Description("Job folder")] public string Job { get; init; } = "";
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var zip = JobDefinition.Zip(settings.Job);
+        var name = JobDefinition.Load(settings.Job).Meta.Name;
+        var reply = settings.Call(async admin =>
+        {
+            using var call = admin.SubmitJob(cancellationToken: cancellationToken);
+            await call.RequestStream.WriteAsync(new JobUpload { Header = new JobUploadHeader { Name = name, Payload = Payloads.Describe(zip) } });
+            foreach (var chunk in Payloads.Chunks(zip, Payloads.DefaultChunkBytes)) await call.RequestStream.WriteAsync(new JobUpload { Chunk = chunk });
+            await call.RequestStream.CompleteAsync();
+            return await call.ResponseAsync;
+        });
+        if (!reply.Ok) throw new InvalidDataException($"the server refused the job: {reply.Message}");
+        Console.Out.WriteLine(reply.JobId);
+        return 0;
+    }
+}
+
+public sealed class AdminListCommand : Command<AdminSettings>
+{
+    public override int Execute(CommandContext context, AdminSettings settings, CancellationToken cancellationToken)
+    {
+        var reply = settings.Call(admin => admin.ListJobsAsync(new ListJobsRequest(), cancellationToken: cancellationToken).ResponseAsync);
+        var table = new Table().AddColumns("job", "status", "rounds", "best validation loss", "submitted by", "message");
+        foreach (var job in reply.Jobs)
+            table.AddRow(Markup.Escape(job.JobId), job.Status, $"{job.RoundsDone}/{job.NumRounds}",
+                double.IsNaN(job.BestValidationLoss) ? "—" : $"{job.BestValidationLoss:F4} (round {job.BestRound})", Markup.Escape(job.SubmittedBy), Markup.Escape(job.Message));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}
+
+public sealed class AdminStatusCommand : Command<AdminStatusCommand.Settings>
+{
+    public sealed class Settings : AdminSettings
+    {
+        [CommandArgument(0, "[JOB]")] [Description("Job id (default: the latest job)")] public string? Job { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var jobId = settings.Job ?? settings.Call(admin => admin.ListJobsAsync(new ListJobsRequest(), cancellationToken: cancellationToken).ResponseAsync)
+            .Jobs.LastOrDefault()?.JobId ?? throw new InvalidDataException("the server has no jobs");
+        var reply = settings.Call(admin => admin.JobStatusAsync(new JobStatusRequest { JobId = jobId }, cancellationToken: cancellationToken).ResponseAsync);
+        var job = reply.Job;
+        // One plain line first, so scripts can wait for a status.
+        Console.Out.WriteLine($"{job.JobId} {job.Status} {job.RoundsDone}/{job.NumRounds}");
+        if (job.Message.Length > 0) AnsiConsole.MarkupLine(Markup.Escape(job.Message));
+        var table = new Table().AddColumns("round", "sites", "validation loss", "validation accuracy");
+        foreach (var round in reply.Rounds)
+            table.AddRow(round.Round.ToString(), string.Join(", ", round.Sites), $"{round.ValidationLoss:F4}", $"{round.ValidationAccuracy:F3}");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}
+
+public sealed class AdminAbortCommand : Command<AdminAbortCommand.Settings>
+{
+    public sealed class Settings : AdminSettings
+    {
+        [CommandArgument(0, "<JOB>")] public string Job { get; init; } = "";
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var reply = settings.Call(admin => admin.AbortJobAsync(new AbortJobRequest { JobId = settings.Job }, cancellationToken: cancellationToken).ResponseAsync);
+        if (!reply.Ok) throw new InvalidDataException(reply.Message);
+        Console.Out.WriteLine(reply.Message);
+        return 0;
+    }
+}
+
+public sealed class AdminSitesCommand : Command<AdminSettings>
+{
+    public override int Execute(CommandContext context, AdminSettings settings, CancellationToken cancellationToken)
+    {
+        var reply = settings.Call(admin => admin.ListSitesAsync(new ListSitesRequest(), cancellationToken: cancellationToken).ResponseAsync);
+        var table = new Table().AddColumns("site", "alive", "last seen (UTC)", "task");
+        foreach (var site in reply.Sites)
+            table.AddRow(Markup.Escape(site.Name), site.Alive ? "yes" : "no", DateTimeOffset.FromUnixTimeMilliseconds(site.LastSeenUnixMs).ToString("HH:mm:ss"), Markup.Escape(site.TaskId));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+using System.ComponentModel;
+using System.Net;
+using FedPrompt.Federation.Grpc;
+using FedPrompt.Federation.Provisioning;
+using FedPrompt.Federation.Server;
+using Microsoft.Extensions.Logging;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Federation;
+
+/// <summary>Runs the federation server from its startup kit until stopped; jobs left running resume.</summary>
+public sealed class ServerCommand : Command<ServerCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--kit <DIR>")] [Description("The server's startup kit")] public string Kit { get; init; } = "";
+        [CommandOption("--workspace <DIR>")] [Description("Where jobs are kept (default: the kit's workspace/)")] public string? Workspace { get; init; }
+        [CommandOption("--bind <ADDRESS>")] [Description("Address to listen on (default: all)")] public string? Bind { get; init; }
+        [CommandOption("--port <N>")] [Description("Port (default: the kit's)")] public int? Port { get; init; }
+        [CommandOption("--heartbeat-timeout <SECONDS>")] [Description("Declare a silent site gone after this long (default 60)")] public double HeartbeatTimeout { get; init; } = 60;
+        [CommandOption("--heartbeat-interval <SECONDS>")] [Description("How often sites send heartbeats (default 5)")] public double HeartbeatInterval { get; init; } = 5;
+        [CommandOption("--max-payload-mb <MB>")] [Description("Largest model or job accepted (default 1024)")] public long MaxPayloadMegabytes { get; init; } = 1024;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            string.IsNullOrEmpty(Kit) ? Spectre.Console.ValidationResult.Error("--kit is required") : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var kit = StartupKit.Load(settings.Kit);
+        using var logs = Logs.Console();
+        var options = new ServerOptions
+        {
+            Workspace = settings.Workspace ?? Path.Combine(kit.Folder, "workspace"),
+            HeartbeatTimeout = TimeSpan.FromSeconds(settings.HeartbeatTimeout),
+            HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatInterval),
+            MaxPayloadBytes = settings.MaxPayloadMegabytes << 20,
+        };
+        using var stop = Shutdown.OnSignal(cancellationToken);
+        Run(options, kit, settings, logs, stop.Token).GetAwaiter().GetResult();
+        return 0;
+    }
+
+    static async Task Run(ServerOptions options, StartupKit kit, Settings settings, ILoggerFactory logs, CancellationToken stop)
+    {
+        await using var server = new FederationServer(options, logs);
+        server.Start();
+        var bind = settings.Bind is null ? null : IPAddress.Parse(settings.Bind);
+        await using var host = await ServerHost.StartAsync(server, kit, bind, settings.Port ?? kit.ServerPort, logs);
+        logs.CreateLogger("server").LogInformation("server {Name} listening on port {Port} (workspace {Workspace})", kit.Name, host.Port, options.Workspace);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

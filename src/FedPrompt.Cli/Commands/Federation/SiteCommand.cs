@@ -1,0 +1,36 @@
+using System.ComponentModel;
+using FedPrompt.Cli.Commands.Model;
+using FedPrompt.Federation.Grpc;
+using FedPrompt.Federation.Provisioning;
+using FedPrompt.Federation.Site;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Federation;
+
+/// <summary>Runs a site from its startup kit: connects out to the server and works on its jobs until stopped.</summary>
+public sealed class SiteCommand : Command<SiteCommand.Settings>
+{
+    public sealed class Settings : ModelSettings
+    {
+        [CommandOption("--kit <DIR>")] [Description("The site's startup kit")] public string Kit { get; init; } = "";
+        [CommandOption("--data <DIR>")] [Description("Folder the jobs' data paths are relative to (default: current folder)")] public string Data { get; init; } = ".";
+        [CommandOption("--max-payload-mb <MB>")] [Description("Largest global model accepted (default 1024)")] public long MaxPayloadMegabytes { get; init; } = 1024;
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            string.IsNullOrEmpty(Kit) ? Spectre.Console.ValidationResult.Error("--kit is required") : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var kit = StartupKit.Load(settings.Kit);
+        if (kit.Role != ParticipantRole.Site) throw new ArgumentException($"{settings.Kit}: a {kit.Role.ToText()} kit, not a site's");
+        using var model = settings.LoadModel();
+        using var logs = Logs.Console();
+        using var channel = Channels.ToServer(kit);
+        var client = new GrpcFederationClient(new FedPrompt.Federation.Protocol.Federation.FederationClient(channel), settings.MaxPayloadMegabytes << 20);
+        var executor = new SiteExecutor(new SiteLearner(kit.Name, model, settings.Data), client, logs.CreateLogger("site"));
+        using var stop = Shutdown.OnSignal(cancellationToken);
+        executor.RunAsync(stop.Token).GetAwaiter().GetResult();
+        return 0;
+    }
+}
