@@ -5,22 +5,25 @@ namespace FedPrompt.Testing;
 /// <summary>Files committed in the repository, found from the test binaries by walking up to the solution.</summary>
 public static class RepositoryFiles
 {
-    private static readonly Lazy<string> Root = new(FindRoot);
+    private static readonly Lazy<string> RootFolder = new(FindRoot);
 
-    public static string PhraseBankAllAgree => Path.Combine(Root.Value, "data", "financial_phrasebank", "Sentences_AllAgree.txt");
+    /// <summary>The repository's root folder (where FedPrompt.slnx is).</summary>
+    public static string Root => RootFolder.Value;
+
+    public static string PhraseBankAllAgree => Path.Combine(RootFolder.Value, "data", "financial_phrasebank", "Sentences_AllAgree.txt");
 
     /// <summary>A path under tests/fixtures/data/ (written by tools/make_data_fixtures.py).</summary>
-    public static string Fixture(params string[] parts) => Path.Combine([Root.Value, "tests", "fixtures", "data", .. parts]);
+    public static string Fixture(params string[] parts) => Path.Combine([RootFolder.Value, "tests", "fixtures", "data", .. parts]);
 
     /// <summary>A path under tests/fixtures/engine/ (written by tools/make_engine_fixtures.py).</summary>
-    public static string Engine(string name) => Path.Combine(Root.Value, "tests", "fixtures", "engine", name);
+    public static string Engine(string name) => Path.Combine(RootFolder.Value, "tests", "fixtures", "engine", name);
 
     public static JsonElement EngineExpected => EngineExpectedDocument.Value.RootElement;
 
     static readonly Lazy<JsonDocument> EngineExpectedDocument = new(() => JsonDocument.Parse(File.ReadAllBytes(Engine("expected.json"))));
 
     /// <summary>A path under tests/fixtures/.</summary>
-    public static string Fixtures(params string[] parts) => Path.Combine([Root.Value, "tests", "fixtures", .. parts]);
+    public static string Fixtures(params string[] parts) => Path.Combine([RootFolder.Value, "tests", "fixtures", .. parts]);
 
     private static string FindRoot()
     {

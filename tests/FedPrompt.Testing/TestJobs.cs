@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using FedPrompt.Testing;
 
-namespace FedPrompt.Federation.Tests;
+namespace FedPrompt.Testing;
 
 /// <summary>Small federated jobs on the synthetic task: site files of different sizes, a shared validation file.</summary>
 public static class TestJobs

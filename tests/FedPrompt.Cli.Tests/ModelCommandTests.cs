@@ -1,0 +1,63 @@
+using System.Text.Json;
+using FedPrompt.Testing;
+
+namespace FedPrompt.Cli.Tests;
+
+public class ModelCommandTests
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public void ScorePrintsTheReferenceLogProbabilitiesAsJson()
+    {
+        var expected = RepositoryFiles.EngineExpected.GetProperty("fixtures").GetProperty("tiny-megatron.nemo");
+        var (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "score", "--model", RepositoryFiles.Engine("tiny-megatron.nemo"),
+            "--text", expected.GetProperty("text").GetString()!);
+        Assert.True(exit == 0, error);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()), json.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()));
+        var reference = expected.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var actual = json.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.Equal(reference.Count, actual.Count);
+        Assert.All(reference.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-4, $"{p.First} vs {p.Second}"));
+    }
+
+    [Fact]
+    public void GenerateContinuesThePromptGreedily()
+    {
+        var greedy = RepositoryFiles.EngineExpected.GetProperty("fixtures").GetProperty("tiny-gpt2-bin").GetProperty("greedy");
+        var prompt = greedy.GetProperty("prompt").GetString()!;
+        var (exit, output, error) = FedPromptProcess.Run(Timeout, "generate", "--model", RepositoryFiles.Engine("tiny-gpt2-bin"), "--prompt", prompt, "--max-new-tokens", "8");
+        Assert.True(exit == 0, error);
+        var tokenizer = Model.GptTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2-bin"));
+        var continuation = tokenizer.Decode(greedy.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(prompt + continuation + Environment.NewLine, output);
+    }
+
+    [Fact]
+    public void InfoDescribesTheModel()
+    {
+        var (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "info", "--model", RepositoryFiles.Engine("tiny-gpt2-fp16"));
+        Assert.True(exit == 0, error);
+        Assert.Contains("2 layers, 32 hidden, 4 heads", output);
+        Assert.Contains("F16 on disk", output);
+        Assert.Contains("vocab.json", output);
+    }
+
+    [Fact]
+    public void ABadModelPathFailsWithTheProblemNamed()
+    {
+        var (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "score", "--model", "/no/such/model", "--text", "x");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: /no/such/model: no such model folder or .nemo file", error.Trim());
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public void APromptLongerThanThePositionsIsRefused()
+    {
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, "model", "score", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--text", string.Join(" ", Enumerable.Repeat("profit", 80)));
+        Assert.Equal(1, exit);
+        Assert.Contains("the model has 64 positions", error);
+    }
+}
