@@ -1,4 +1,5 @@
 using FedPrompt.Cli;
+using FedPrompt.Cli.Commands;
 using FedPrompt.Cli.Commands.Bench;
 using FedPrompt.Cli.Commands.Data;
 using FedPrompt.Cli.Commands.Federation;
@@ -12,6 +13,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("fedprompt");
     config.PropagateExceptions();
+    config.AddCommand<ExperimentCommand>("experiment").WithDescription("The flagship: local-only vs FedAvg vs centralised on the bundled model and data, with a report");
     config.AddBranch("model", model =>
     {
         model.SetDescription("Inspect and run a GPT (Hugging Face folder or .nemo)");

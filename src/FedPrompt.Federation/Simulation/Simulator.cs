@@ -14,6 +14,8 @@ public sealed record SimulationOptions
     public required string DataFolder { get; init; }
     /// <summary>Run on site-1 … site-N instead of the sites the job names.</summary>
     public int? Sites { get; init; }
+    /// <summary>Run this many rounds instead of the job's num_rounds.</summary>
+    public int? Rounds { get; init; }
     /// <summary>Wraps each site's connection (site name, connection), e.g. to observe or disturb what crosses it.</summary>
     public Func<string, IFederationClient, IFederationClient>? ClientDecorator { get; init; }
     /// <summary>Adjusts the server's settings (heartbeat timing, payload limits).</summary>
@@ -37,6 +39,7 @@ public static class Simulator
             if (count < 1) throw new ArgumentException($"--sites must be ≥ 1 (got {count})");
             job = job.WithSites(Enumerable.Range(1, count).Select(i => $"site-{i}").ToList());
         }
+        if (options.Rounds is { } rounds) job = job with { Server = (job.Server with { NumRounds = rounds }).Validated("--rounds", job.Meta.Sites.Count) };
         var submitted = StageJob(options.JobFolder, job, Path.Combine(options.Workspace, "staged-job"));
 
         var serverOptions = new ServerOptions { Workspace = Path.Combine(options.Workspace, "server"), RetryAfter = TimeSpan.FromMilliseconds(50) };
