@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Model;
@@ -14,16 +13,19 @@ public sealed class ModelInfoCommand : Command<ModelInfoCommand.Settings>
     {
         using var model = settings.LoadModel();
         var config = model.Config;
-        var table = new Table().HideHeaders().AddColumns("", "");
-        table.AddRow("model", Markup.Escape(model.Origin));
-        table.AddRow("format", Markup.Escape(model.Format));
-        table.AddRow("architecture", Markup.Escape(config.Describe()));
-        table.AddRow("parameters", $"{config.ParameterCount:N0}");
-        table.AddRow("dtype", $"{string.Join("/", model.StoredTypes)} on disk, fp32 in memory");
-        table.AddRow("tokenizer", Markup.Escape(model.Tokenizer.Description));
-        table.AddRow("end of text", $"{model.Tokenizer.EndOfTextId}");
-        table.AddRow("torch backend", Markup.Escape(TorchNative.Status));
-        AnsiConsole.Write(table);
+        // Plain "key: value" lines: readable, and whole for scripts whatever the terminal width.
+        foreach (var (key, value) in new[]
+        {
+            ("model", model.Origin),
+            ("format", model.Format),
+            ("architecture", config.Describe()),
+            ("parameters", $"{config.ParameterCount:N0}"),
+            ("dtype", $"{string.Join("/", model.StoredTypes)} on disk, fp32 in memory"),
+            ("tokenizer", model.Tokenizer.Description),
+            ("end of text", $"{model.Tokenizer.EndOfTextId}"),
+            ("torch backend", TorchNative.Status),
+        })
+            Console.Out.WriteLine($"{key,-14}{value}");
         return 0;
     }
 }
