@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FedPrompt.Federation.Models;
 using FedPrompt.Model.Checkpoints;
 
@@ -18,6 +17,7 @@ public sealed class FedAvg : IAggregationStrategy
     sealed class Round(ModelState global) : IRoundAggregation
     {
         readonly double[][] _sums = global.Tensors.Select(t => new double[t.Values.Length]).ToArray();
+        readonly TensorScratch _scratch = new();
         double _weight;
 
         public int Count { get; private set; }
@@ -27,9 +27,7 @@ public sealed class FedAvg : IAggregationStrategy
             if (!(weight > 0)) throw new ArgumentException($"an update's weight must be positive (got {weight})");
             for (int i = 0; i < global.Tensors.Count; i++)
             {
-                var tensor = global.Tensors[i];
-                var values = new float[tensor.Values.Length];
-                difference.Tensors[tensor.Name].ReadInto(MemoryMarshal.AsBytes(values.AsSpan()));
+                var values = _scratch.Read(difference.Tensors[global.Tensors[i].Name]);
                 var sum = _sums[i];
                 for (int j = 0; j < values.Length; j++) sum[j] += weight * values[j];
             }

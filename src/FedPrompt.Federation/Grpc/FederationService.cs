@@ -26,10 +26,22 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
     public override async Task NextTask(TaskRequest request, IServerStreamWriter<TaskMessage> responseStream, ServerCallContext context)
     {
         var assignment = Call(() => server.NextTask(Site(context), request));
-        await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header });
-        if (assignment.Payload is { } payload)
+        if (assignment.Payload is not { } payload)
+        {
+            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header });
+            return;
+        }
+        await server.Transfers.WaitAsync(context.CancellationToken);
+        try
+        {
+            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header });
             foreach (var chunk in Payloads.Chunks(payload, server.Options.ChunkBytes))
                 await responseStream.WriteAsync(new TaskMessage { Chunk = chunk });
+        }
+        finally
+        {
+            server.Transfers.Release();
+        }
     }
 
     public override async Task<ResultReply> SubmitResult(IAsyncStreamReader<ResultMessage> requestStream, ServerCallContext context)
@@ -38,11 +50,19 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
         if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.PartCase != ResultMessage.PartOneofCase.Header)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "a result starts with its header"));
         using var upload = Call(() => server.BeginResult(site, requestStream.Current.Header));
-        while (await requestStream.MoveNext(context.CancellationToken))
+        await server.Transfers.WaitAsync(context.CancellationToken);
+        try
         {
-            if (requestStream.Current.PartCase != ResultMessage.PartOneofCase.Chunk)
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "only payload chunks may follow a result's header"));
-            upload.Append(requestStream.Current.Chunk.Span);
+            while (await requestStream.MoveNext(context.CancellationToken))
+            {
+                if (requestStream.Current.PartCase != ResultMessage.PartOneofCase.Chunk)
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only payload chunks may follow a result's header"));
+                upload.Append(requestStream.Current.Chunk.Span);
+            }
+        }
+        finally
+        {
+            server.Transfers.Release();
         }
         return upload.Complete();
     }

@@ -31,7 +31,14 @@ public sealed class ServerHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(logs);
-        builder.WebHost.ConfigureKestrel(options => MutualTls.ConfigureKestrel(options, kit, bind, port));
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            MutualTls.ConfigureKestrel(options, kit, bind, port);
+            // Small receive windows: a site waiting for its turn to upload (see MaxConcurrentTransfers)
+            // can only have this much of its payload buffered in the server.
+            options.Limits.Http2.InitialStreamWindowSize = 128 * 1024;
+            options.Limits.Http2.InitialConnectionWindowSize = 256 * 1024;
+        });
         builder.Services.AddGrpc(options =>
         {
             // Payload chunks are at most ChunkBytes; the rest of a message is small.

@@ -58,7 +58,8 @@ public sealed class ModelState
 
     public byte[] ToBytes(IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var stream = new MemoryStream();
+        // Sized up front (data plus room for the header): no doubling copies of a large model.
+        var stream = new MemoryStream(checked((int)(ParameterCount * 4 + 64 * 1024)));
         SafeTensorsWriter.Write(stream, Entries(), metadata);
         return stream.ToArray();
     }

@@ -40,10 +40,14 @@ public sealed class FederationServer : IAsyncDisposable
         _log = logs.CreateLogger("server");
         _clock = clock ?? TimeProvider.System;
         Sites = new SiteRegistry(options.HeartbeatTimeout, _clock);
+        Transfers = new SemaphoreSlim(options.MaxConcurrentTransfers);
         Directory.CreateDirectory(JobsFolder);
     }
 
     public SiteRegistry Sites { get; }
+
+    /// <summary>Taken around every payload transfer on the network (see <see cref="ServerOptions.MaxConcurrentTransfers"/>).</summary>
+    public SemaphoreSlim Transfers { get; }
 
     /// <summary>Raised (on the job's thread) after every round is committed, and when a job ends.</summary>
     public event Action<JobState>? RoundClosed;
@@ -248,11 +252,21 @@ public sealed class FederationServer : IAsyncDisposable
 
     public IReadOnlyList<JobState> Jobs()
     {
+        JobRun? running;
+        List<JobState> jobs;
         lock (_gate)
         {
-            if (_running is not null) _jobs[_running.JobId] = _running.State;
-            return _jobs.Values.OrderBy(j => j.Submitted).ToList();
+            running = _running;
+            jobs = _jobs.Values.ToList();
         }
+        // The running job's live state, read without holding the server's lock (the job's own lock
+        // is taken inside, and the job publishes to the server under the server's lock).
+        if (running is not null)
+        {
+            var live = running.State;
+            jobs = jobs.Select(j => j.JobId == live.JobId ? live : j).ToList();
+        }
+        return jobs.OrderBy(j => j.Submitted).ToList();
     }
 
     public JobState? Job(string jobId) => Jobs().FirstOrDefault(j => j.JobId == jobId);

@@ -43,7 +43,6 @@ public sealed class JobRun
     Phase _phase = Phase.Configuring;
     ModelState? _global;
     byte[]? _globalPayload;
-    ModelState? _best;
     readonly Dictionary<string, string> _configuredSessions = new(StringComparer.Ordinal);
     readonly Dictionary<string, Outstanding> _outstanding = new(StringComparer.Ordinal);
     // The round in progress.
@@ -54,6 +53,9 @@ public sealed class JobRun
     DateTimeOffset _roundStarted;
     DateTimeOffset? _minReached;
     string? _abortReason;
+    // A state committed under the lock, published to the listener once the lock is released.
+    JobState? _closed;
+    readonly TensorScratch _scratch = new();
 
     public JobRun(JobState state, JobDefinition job, JobStore store, ServerOptions options, SiteRegistry sites,
         IAggregationStrategy strategy, ILogger log, TimeProvider clock, Action<JobState>? roundClosed = null)
@@ -67,11 +69,7 @@ public sealed class JobRun
         _log = log;
         _clock = clock;
         _roundClosed = roundClosed;
-        if (state.GlobalFile is not null)
-        {
-            SetGlobal(store.LoadModel(state.GlobalFile));
-            if (state.BestFile is not null) _best = store.LoadModel(state.BestFile);
-        }
+        if (state.GlobalFile is not null) SetGlobal(store.LoadModel(state.GlobalFile));
     }
 
     public string JobId => _state.JobId;
@@ -103,11 +101,17 @@ public sealed class JobRun
             {
                 return;
             }
+            JobState? closed;
+            bool over;
             lock (_gate)
             {
                 Step();
-                if (_phase == Phase.Over) return;
+                (closed, _closed) = (_closed, null);
+                over = _phase == Phase.Over;
             }
+            // Outside the lock: whoever listens may take locks of their own (the server's job list).
+            if (closed is not null) _roundClosed?.Invoke(closed);
+            if (over) return;
         }
     }
 
@@ -188,12 +192,11 @@ public sealed class JobRun
 
         _state = _store.Commit(state, next, newBest, ArtefactMetadata());
         _store.WriteMetrics(_state);
-        if (newBest is not null) _best = newBest;
         if (next is not null) SetGlobal(next);
         _log.LogInformation("job {Job}: round {Round} closed: {Count} site(s) ({Sites}), validation loss {Loss}, accuracy {Accuracy} (global model of round {Round}); best {Best} at round {BestRound}{Rejected}",
             JobId, round, sites.Count, string.Join(", ", sites.Select(s => s.Site)), Format(loss), Format(accuracy), round,
             Format(_state.BestLoss), _state.BestRound, _rejected.Count > 0 ? $"; turned away: {string.Join("; ", _rejected)}" : "");
-        _roundClosed?.Invoke(_state);
+        _closed = _state;
         _phase = Phase.Configuring;
         _aggregation = null;
     }
@@ -219,7 +222,7 @@ public sealed class JobRun
             _log.LogInformation("job {Job}: finished; best validation loss {Best} at round {Round}; models in {Folder}", JobId, Format(_state.BestLoss), _state.BestRound, _store.Folder);
         else
             _log.LogWarning("job {Job}: {Status}: {Message}", JobId, status, message);
-        _roundClosed?.Invoke(_state);
+        _closed = _state;
     }
 
     void SetGlobal(ModelState global)
@@ -352,12 +355,13 @@ public sealed class JobRun
         if (_state.BaseModelJson is not null && _state.BaseModelJson != baseModel)
             return No($"its base model ({info.BaseModel.Architecture}, {info.BaseModel.Fingerprint[..Math.Min(12, info.BaseModel.Fingerprint.Length)]}…) differs from the job's");
         if (payload is null) return No("no initial encoder in the configure result");
-        ModelState initial;
+        ModelState? initial = null;
         try
         {
             using var source = SafeTensorsFile.Open(payload, $"{site}'s initial encoder", leaveOpen: true);
             if (_global is not null && _global.Mismatch(source) is { } mismatch) return No($"its encoder does not fit the job's: {mismatch}");
-            initial = ModelState.Read(source);
+            // Only the first site's initial encoder is needed; the others' need not be read.
+            if (_global is null) initial = ModelState.Read(source);
         }
         catch (InvalidDataException e)
         {
@@ -366,7 +370,7 @@ public sealed class JobRun
         _configuredSessions[site] = task.Session;
         var answers = _state.Answers.Union(info.Answers).Order(StringComparer.Ordinal).ToList();
         _state = _state with { BaseModelJson = baseModel, Answers = answers };
-        if (_global is null)
+        if (initial is not null)
         {
             // Every site builds the same initial encoder from the shared settings; the first one starts the job.
             _state = _store.Commit(_state, initial, null, ArtefactMetadata());
@@ -408,14 +412,11 @@ public sealed class JobRun
         return Yes();
     }
 
-    static string? NonFinite(ITensorSource source)
+    string? NonFinite(ITensorSource source)
     {
         foreach (var (name, tensor) in source.Tensors)
-        {
-            var values = new float[tensor.ElementCount];
-            tensor.ReadInto(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-            if (values.Any(v => !float.IsFinite(v))) return name;
-        }
+            foreach (var value in _scratch.Read(tensor))
+                if (!float.IsFinite(value)) return name;
         return null;
     }
 

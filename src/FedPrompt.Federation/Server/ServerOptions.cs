@@ -9,7 +9,10 @@ public sealed record ServerOptions
     /// <summary>A site silent for this long is declared gone and loses its task (the reference uses 600 s).</summary>
     public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public long MaxPayloadBytes { get; init; } = 1L << 30;
-    public int ChunkBytes { get; init; } = 1 << 20;
+    public int ChunkBytes { get; init; } = Wire.Payloads.DefaultChunkBytes;
+    /// <summary>Payloads streamed at once (others wait their turn): what bounds the server's transfer
+    /// buffers when many sites download or upload together.</summary>
+    public int MaxConcurrentTransfers { get; init; } = 4;
     /// <summary>How soon a site with nothing to do asks again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -10,7 +10,7 @@ namespace FedPrompt.Federation.Site;
 /// A lost connection is retried with exponential backoff; a lost session (the server restarted or
 /// declared the site gone) means Hello again. A task the server no longer wants is abandoned.
 /// </summary>
-public sealed class SiteExecutor(SiteLearner learner, IFederationClient client, ILogger log, SiteExecutorOptions? options = null)
+public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client, ILogger log, SiteExecutorOptions? options = null)
 {
     readonly SiteExecutorOptions _options = options ?? new SiteExecutorOptions();
     string? _session;
@@ -61,8 +61,9 @@ public sealed class SiteExecutor(SiteLearner learner, IFederationClient client, 
                 }
             }
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        catch (Exception) when (cancel.IsCancellationRequested)
         {
+            // Stopping: whatever the cancelled call threw (gRPC reports it as its own status) ends the loop.
         }
         finally
         {

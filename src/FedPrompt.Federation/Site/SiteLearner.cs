@@ -18,7 +18,7 @@ public sealed record TrainOutcome(byte[] Difference, long Steps, Dictionary<stri
 /// be shared with other sites in the same process. The session — and with it the optimizer and
 /// learning-rate schedule — lasts across rounds, whatever global weights each round brings.
 /// </summary>
-public sealed class SiteLearner(string site, LanguageModel model, string dataFolder)
+public sealed class SiteLearner(string site, LanguageModel model, string dataFolder) : ISiteLearner
 {
     string? _jobId;
     string? _configJson;

@@ -8,7 +8,9 @@ namespace FedPrompt.Federation.Wire;
 public static class Payloads
 {
     public const uint ProtocolVersion = 1;
-    public const int DefaultChunkBytes = 1 << 20;
+    /// <summary>64 KiB: below .NET's large-object threshold (85,000 bytes), so the many chunk buffers of
+    /// concurrent transfers are short-lived gen-0 garbage instead of piling up on the large-object heap.</summary>
+    public const int DefaultChunkBytes = 1 << 16;
 
     public static PayloadInfo Describe(ReadOnlySpan<byte> payload) => new()
     {
