@@ -31,6 +31,7 @@ app.Configure(config =>
         bench.SetDescription("Benchmarks (throughput and memory; compare with tools/bench_*.py)");
         bench.AddCommand<BenchEngineCommand>("engine").WithDescription("Forward + backward to the input embeddings through a frozen GPT");
         bench.AddCommand<BenchFederationCommand>("federation").WithDescription("A round's federation overhead and the server's memory, with synthetic sites");
+        bench.AddCommand<BenchSimulatorCommand>("simulator").WithDescription("The simulator's peak memory with N sites on one shared 345M-shaped model");
         bench.AddCommand<BenchPtuningCommand>("ptuning").WithDescription("The p-tuning train step (NeMo template, mlp encoder, real sentences)");
     });
     config.AddCommand<PretrainCommand>("pretrain").WithDescription("Pretrain a GPT-2-architecture model on Reuters-21578 (resumable)");
