@@ -12,7 +12,12 @@ public sealed class AdminService(FederationServer server, Func<ServerCallContext
     string Admin(ServerCallContext context)
     {
         var peer = identify(context);
-        if (peer.Role != ParticipantRole.Admin) throw new RpcException(new Status(StatusCode.PermissionDenied, $"{peer.Name} may not administer the server (role {peer.Role.ToText()})"));
+        if (peer.Role != ParticipantRole.Admin)
+        {
+            server.Audit.Record(peer.Name, "admin refused", detail: $"role {peer.Role.ToText()} called {context.Method}");
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{peer.Name} may not administer the server (role {peer.Role.ToText()})"));
+        }
+        server.Audit.Record(peer.Name, "admin call", detail: context.Method);
         return peer.Name;
     }
 

@@ -42,9 +42,13 @@ public sealed class FederationServer : IAsyncDisposable
         Sites = new SiteRegistry(options.HeartbeatTimeout, _clock);
         Transfers = new SemaphoreSlim(options.MaxConcurrentTransfers);
         Directory.CreateDirectory(JobsFolder);
+        Audit = new AuditLog(Path.Combine(options.Workspace, AuditLog.FileName), _clock);
+        Audit.Record("server", "started", detail: $"workspace {options.Workspace}");
     }
 
     public SiteRegistry Sites { get; }
+
+    public AuditLog Audit { get; }
 
     /// <summary>Taken around every payload transfer on the network (see <see cref="ServerOptions.MaxConcurrentTransfers"/>).</summary>
     public SemaphoreSlim Transfers { get; }
@@ -116,7 +120,7 @@ public sealed class FederationServer : IAsyncDisposable
         var store = new JobStore(Path.Combine(JobsFolder, jobId));
         var state = store.LoadState();
         var job = JobDefinition.Load(store.JobFolder);
-        return new JobRun(state, job, store, _options, Sites, new FedAvg(), _logs.CreateLogger("job"), _clock,
+        return new JobRun(state, job, store, _options, Sites, new FedAvg(), _logs.CreateLogger("job"), _clock, Audit,
             s =>
             {
                 lock (_gate) _jobs[s.JobId] = s;
@@ -139,6 +143,7 @@ public sealed class FederationServer : IAsyncDisposable
             if (wasAlive && !site.Alive)
             {
                 _log.LogWarning("site {Site} declared gone: no heartbeat for {Timeout} s", site.Name, _options.HeartbeatTimeout.TotalSeconds);
+                Audit.Record(site.Name, "declared gone", Running?.JobId, detail: $"no heartbeat for {_options.HeartbeatTimeout.TotalSeconds} s");
                 Running?.Forget(site.Name);
             }
         }
@@ -152,8 +157,12 @@ public sealed class FederationServer : IAsyncDisposable
     public HelloReply Hello(string site, HelloRequest request)
     {
         if (request.ProtocolVersion != Payloads.ProtocolVersion)
+        {
+            Audit.Record(site, "refused", detail: $"protocol version {request.ProtocolVersion}");
             throw new ProtocolException($"protocol version {request.ProtocolVersion} is not supported; this server speaks version {Payloads.ProtocolVersion}", sayHelloAgain: false);
+        }
         var session = Sites.Hello(site);
+        Audit.Record(site, "connected", detail: $"software {request.SoftwareVersion}");
         lock (_gate) _alive.Add(site);
         _log.LogInformation("site {Site} connected (software {Version})", site, request.SoftwareVersion);
         return new HelloReply
@@ -231,6 +240,7 @@ public sealed class FederationServer : IAsyncDisposable
         {
             Directory.Delete(store.Folder, recursive: true);
             _log.LogWarning("refused a job from {Admin}: {Reason}", submittedBy, e.Message.Replace(store.JobFolder, "job"));
+            Audit.Record(submittedBy, "job refused", detail: e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, ""));
             return new JobReply { Ok = false, Message = e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, "") };
         }
         var state = new JobState { JobId = jobId, Name = job.Meta.Name, SubmittedBy = submittedBy, Submitted = _clock.GetUtcNow(), NumRounds = job.Server.NumRounds };
@@ -241,6 +251,7 @@ public sealed class FederationServer : IAsyncDisposable
             _queue.Enqueue(jobId);
         }
         _log.LogInformation("job {Job} submitted by {Admin}", jobId, submittedBy);
+        Audit.Record(submittedBy, "job submitted", jobId, detail: job.Meta.Name);
         return new JobReply { Ok = true, JobId = jobId, Message = $"job {jobId} queued" };
     }
 
@@ -273,6 +284,7 @@ public sealed class FederationServer : IAsyncDisposable
 
     public JobReply Abort(string jobId, string by)
     {
+        Audit.Record(by, "abort requested", jobId);
         lock (_gate)
         {
             if (!_jobs.TryGetValue(jobId, out var state)) return new JobReply { Ok = false, JobId = jobId, Message = $"no job {jobId}" };
@@ -290,6 +302,7 @@ public sealed class FederationServer : IAsyncDisposable
             }
         }
         _log.LogWarning("job {Job} aborted by {Admin}", jobId, by);
+        Audit.Record(by, "job aborted", jobId);
         return new JobReply { Ok = true, JobId = jobId, Message = $"job {jobId} aborted" };
     }
 

@@ -36,6 +36,7 @@ public sealed class JobRun
     readonly ILogger _log;
     readonly TimeProvider _clock;
     readonly Action<JobState>? _roundClosed;
+    readonly AuditLog _audit;
     readonly Lock _gate = new();
     readonly SemaphoreSlim _signal = new(0);
 
@@ -58,7 +59,7 @@ public sealed class JobRun
     readonly TensorScratch _scratch = new();
 
     public JobRun(JobState state, JobDefinition job, JobStore store, ServerOptions options, SiteRegistry sites,
-        IAggregationStrategy strategy, ILogger log, TimeProvider clock, Action<JobState>? roundClosed = null)
+        IAggregationStrategy strategy, ILogger log, TimeProvider clock, AuditLog audit, Action<JobState>? roundClosed = null)
     {
         _state = state;
         _job = job;
@@ -69,6 +70,7 @@ public sealed class JobRun
         _log = log;
         _clock = clock;
         _roundClosed = roundClosed;
+        _audit = audit;
         if (state.GlobalFile is not null) SetGlobal(store.LoadModel(state.GlobalFile));
     }
 
@@ -217,6 +219,7 @@ public sealed class JobRun
         _phase = Phase.Over;
         _state = _state with { Status = status, Message = message };
         _store.SaveState(_state);
+        _audit.Record("server", $"job {status}", JobId, detail: message);
         _store.WriteMetrics(_state);
         if (status == JobStatuses.Finished)
             _log.LogInformation("job {Job}: finished; best validation loss {Best} at round {Round}; models in {Folder}", JobId, Format(_state.BestLoss), _state.BestRound, _store.Folder);
@@ -297,6 +300,8 @@ public sealed class JobRun
             {
                 var reply = AcceptLocked(site, header, payload, uploadProblem);
                 if (!reply.Accepted) Reject(site, header.Round, reply.Reason);
+                else _audit.Record(site, $"{header.Kind.ToString().ToLowerInvariant()} result accepted", JobId, header.Round,
+                    header.Kind == TaskKind.Train ? $"{header.Steps} steps" : null);
                 return reply;
             }
             finally
@@ -309,6 +314,7 @@ public sealed class JobRun
     void Reject(string site, int round, string reason)
     {
         _log.LogWarning("job {Job}: rejected a result from {Site} (round {Round}): {Reason}", JobId, site, round, reason);
+        _audit.Record(site, "result rejected", JobId, round, reason);
         // Recorded with the round in progress, whatever round the result claimed.
         if (_phase is Phase.Training or Phase.Validating) _rejected.Add($"{site}: {reason}");
     }

@@ -87,6 +87,15 @@ public class FaultTests
         Assert.Contains(state.Rounds[4].Sites, s => s.Site == "site-2");
         var global = ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalFile));
         Assert.All(global.Tensors, t => Assert.All(t.Values, v => Assert.True(float.IsFinite(v))));
+
+        // The audit log has each rejection with its site, round and reason, and every acceptance.
+        var audit = AuditLog.Read(Path.Combine(folder.Path, "workspace", "server", AuditLog.FileName));
+        Assert.Contains(audit, e => e is { Actor: "site-2", Event: "result rejected", Round: 0 } && e.Detail!.Contains("NaN"));
+        Assert.Contains(audit, e => e is { Actor: "site-3", Event: "result rejected", Round: 4 } && e.Detail!.Contains("second result"));
+        Assert.Equal(4 * 2 + 3, audit.Count(e => e.Event == "train result accepted"));
+        Assert.Contains(audit, e => e is { Actor: "simulator", Event: "job submitted" });
+        Assert.Contains(audit, e => e is { Actor: "server", Event: "job finished" });
+        Assert.Equal(3, audit.Count(e => e.Event == "connected"));
     }
 
     static (ResultHeader, byte[]) Announce(ResultHeader header, byte[] payload) =>
