@@ -11,12 +11,12 @@ public sealed class FedPromptProcess : IDisposable
     readonly StringBuilder _output = new();
     readonly StringBuilder _error = new();
 
-    FedPromptProcess(string[] args, string? workingDirectory)
+    FedPromptProcess(string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Program);
         foreach (var arg in args) info.ArgumentList.Add(arg);
-        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         // Spectre.Console wraps at the terminal width; a wide one keeps long lines whole for the assertions.
         info.Environment["COLUMNS"] = "400";
         _process = new Process { StartInfo = info };
@@ -59,6 +59,8 @@ public sealed class FedPromptProcess : IDisposable
     public int Id => _process.Id;
 
     public static FedPromptProcess Start(params string[] args) => new(args, null);
+
+    public static FedPromptProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(args, environment);
 
     /// <summary>Runs to completion (or fails the test after <paramref name="timeout"/>).</summary>
     public static (int ExitCode, string Output, string Error) Run(TimeSpan timeout, params string[] args)

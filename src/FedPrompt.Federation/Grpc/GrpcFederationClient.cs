@@ -37,8 +37,14 @@ public sealed class GrpcFederationClient(Protocol.Federation.FederationClient cl
         using var call = client.SubmitResult(cancellationToken: cancel);
         await call.RequestStream.WriteAsync(new ResultMessage { Header = header }, cancel);
         if (payload is not null)
+        {
+            int sent = 0, half = (payload.Length / _chunkBytes + 1) / 2;
             foreach (var chunk in Payloads.Chunks(payload, _chunkBytes))
+            {
+                if (sent++ == half) CrashPoint.Hit($"upload:{header.Kind.ToString().ToLowerInvariant()}:{header.Round}:half");
                 await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancel);
+            }
+        }
         await call.RequestStream.CompleteAsync();
         return await call.ResponseAsync;
     });

@@ -62,7 +62,9 @@ public sealed class JobStore(string folder)
             state = state with { BestFile = Path.Combine("models", $"best-r{state.BestRound}.safetensors") };
             best.WriteFile(Path.Combine(Folder, state.BestFile));
         }
+        CrashPoint.Hit($"commit:{state.NextRound}:models-written");
         SaveState(state);
+        CrashPoint.Hit($"commit:{state.NextRound}:state-written");
         if (global is not null) global.WriteFile(Path.Combine(Folder, GlobalFile), artefactMetadata);
         if (best is not null) best.WriteFile(Path.Combine(Folder, BestFile), artefactMetadata);
         foreach (var file in Directory.GetFiles(Path.Combine(Folder, "models")))
