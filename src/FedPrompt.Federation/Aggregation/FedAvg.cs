@@ -12,7 +12,7 @@ public sealed class FedAvg : IAggregationStrategy
 {
     public string Name => "fedavg";
 
-    public IRoundAggregation BeginRound(ModelState global) => new Round(global);
+    public IRoundAggregation BeginRound(ModelState global, string jobId, int round) => new Round(global);
 
     sealed class Round(ModelState global) : IRoundAggregation
     {
@@ -21,6 +21,8 @@ public sealed class FedAvg : IAggregationStrategy
         double _weight;
 
         public int Count { get; private set; }
+
+        public IReadOnlyDictionary<string, double> Metrics => new Dictionary<string, double>();
 
         public void Add(ITensorSource difference, double weight)
         {

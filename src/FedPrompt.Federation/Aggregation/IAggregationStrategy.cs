@@ -13,7 +13,8 @@ public interface IAggregationStrategy
 {
     string Name { get; }
 
-    IRoundAggregation BeginRound(ModelState global);
+    /// <param name="jobId">With <paramref name="round"/>, names the round (a strategy's randomness is drawn per round).</param>
+    IRoundAggregation BeginRound(ModelState global, string jobId, int round);
 }
 
 /// <summary>One round's aggregation in progress.</summary>
@@ -26,4 +27,7 @@ public interface IRoundAggregation
 
     /// <summary>The next global model; the round's global when nothing was added.</summary>
     ModelState Finish();
+
+    /// <summary>What the strategy reports about the round (e.g. how many updates were clipped).</summary>
+    IReadOnlyDictionary<string, double> Metrics { get; }
 }

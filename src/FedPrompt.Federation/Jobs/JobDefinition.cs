@@ -8,7 +8,7 @@ namespace FedPrompt.Federation.Jobs;
 /// A job folder like NVFlare's: meta.json naming the job and its sites, the server app's
 /// config.json (the workflow) and the site app's config.json (data and p-tuning settings).
 /// </summary>
-public sealed partial record JobDefinition(JobMeta Meta, ServerConfig Server, SiteConfig Site, string SiteConfigJson)
+public sealed partial record JobDefinition(JobMeta Meta, ServerConfig Server, SiteConfig Site)
 {
     public const string MetaFile = "meta.json";
     public const string ConfigFile = "config.json";
@@ -31,9 +31,8 @@ public sealed partial record JobDefinition(JobMeta Meta, ServerConfig Server, Si
         var server = JobJson.Load<ServerConfig>(serverPath).Validated(serverPath, meta.Sites.Count);
         var sitePath = Path.Combine(folder, meta.SiteApp, ConfigFile);
         if (!File.Exists(sitePath)) throw new FileNotFoundException($"{sitePath}: not found", sitePath);
-        var siteJson = File.ReadAllText(sitePath);
-        var site = ParseSiteConfig(siteJson, sitePath);
-        return new JobDefinition(meta, server, site, siteJson);
+        var site = ParseSiteConfig(File.ReadAllText(sitePath), sitePath);
+        return new JobDefinition(meta, server, site);
     }
 
     public static SiteConfig ParseSiteConfig(string json, string origin)

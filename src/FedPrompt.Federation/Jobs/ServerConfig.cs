@@ -11,6 +11,10 @@ public sealed record ServerConfig
     /// <summary>Seconds a round may take before it closes with what it has (0: no limit).</summary>
     public double TrainTimeout { get; init; }
     public string Strategy { get; init; } = "fedavg";
+    /// <summary>Differential privacy for the updates (central: the server clips and noises; local: each site does).</summary>
+    public Privacy.PrivacySettings? Privacy { get; init; }
+    /// <summary>Pairwise-masked secure aggregation: the server learns only the sum of the updates.</summary>
+    public bool SecureAggregation { get; init; }
 
     public ServerConfig Validated(string origin, int sites)
     {
@@ -23,6 +27,11 @@ public sealed record ServerConfig
         Require(WaitTimeAfterMinReceived >= 0, $"wait_time_after_min_received must be ≥ 0 (got {WaitTimeAfterMinReceived})");
         Require(TrainTimeout >= 0, $"train_timeout must be ≥ 0 (got {TrainTimeout})");
         Require(Strategy == "fedavg", $"strategy \"{Strategy}\" is unknown (known: fedavg)");
+        Privacy?.Validated(origin);
+        Require(!(SecureAggregation && Privacy?.Mode == Federation.Privacy.PrivacyMode.Central),
+            "secure_aggregation hides each update from the server, which central privacy needs to clip: use privacy.mode \"local\" with it");
+        Require(!SecureAggregation || sites >= 2, "secure_aggregation needs at least 2 sites");
+        Require(!SecureAggregation || MinClients >= 2, "secure_aggregation needs min_clients ≥ 2 (a sum of one update is that update)");
         return this;
     }
 }

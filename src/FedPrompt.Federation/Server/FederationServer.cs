@@ -120,13 +120,17 @@ public sealed class FederationServer : IAsyncDisposable
         var store = new JobStore(Path.Combine(JobsFolder, jobId));
         var state = store.LoadState();
         var job = JobDefinition.Load(store.JobFolder);
-        return new JobRun(state, job, store, _options, Sites, new FedAvg(), _logs.CreateLogger("job"), _clock, Audit,
+        return new JobRun(state, job, store, _options, Sites, Strategy(job, store), _logs.CreateLogger("job"), _clock, Audit,
             s =>
             {
                 lock (_gate) _jobs[s.JobId] = s;
                 RoundClosed?.Invoke(s);
             });
     }
+
+    /// <summary>FedAvg, or with central privacy DP-FedAvg keyed by the job's own secret (kept beside its state).</summary>
+    static IAggregationStrategy Strategy(JobDefinition job, JobStore store) =>
+        job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy)) : new FedAvg();
 
     /// <summary>Sites silent past the heartbeat timeout are declared gone and lose their task.</summary>
     void SweepSites()

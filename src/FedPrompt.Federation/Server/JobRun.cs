@@ -57,6 +57,7 @@ public sealed class JobRun
     // A state committed under the lock, published to the listener once the lock is released.
     JobState? _closed;
     readonly TensorScratch _scratch = new();
+    readonly string _siteTaskConfig;
 
     public JobRun(JobState state, JobDefinition job, JobStore store, ServerOptions options, SiteRegistry sites,
         IAggregationStrategy strategy, ILogger log, TimeProvider clock, AuditLog audit, Action<JobState>? roundClosed = null)
@@ -71,6 +72,7 @@ public sealed class JobRun
         _clock = clock;
         _roundClosed = roundClosed;
         _audit = audit;
+        _siteTaskConfig = SiteTaskConfig.For(job).ToJson();
         if (state.GlobalFile is not null) SetGlobal(store.LoadModel(state.GlobalFile));
     }
 
@@ -144,7 +146,7 @@ public sealed class JobRun
         int accepted = _accepted.Count;
         int min = _job.Server.MinClients;
         if (accepted >= min && _minReached is null) _minReached = now;
-        bool everyLiveSiteAnswered = _job.Meta.Sites.All(s => _answered.Contains(s) || !_sites.IsAlive(s));
+        bool everyLiveSiteAnswered = _job.Meta.Sites.All(s => _answered.Contains(s) || !_sites.IsAlive(s) || _excluded.ContainsKey(s));
         bool waitedLongEnough = _minReached is { } reached && now - reached >= TimeSpan.FromSeconds(_job.Server.WaitTimeAfterMinReceived);
         bool timedOut = _job.Server.TrainTimeout > 0 && now - _roundStarted >= TimeSpan.FromSeconds(_job.Server.TrainTimeout);
         if (accepted >= min && (everyLiveSiteAnswered || waitedLongEnough || timedOut))
@@ -156,7 +158,7 @@ public sealed class JobRun
     void StartRound(Phase phase, int round)
     {
         _phase = phase;
-        _aggregation = phase == Phase.Training ? _strategy.BeginRound(_global!) : null;
+        _aggregation = phase == Phase.Training ? _strategy.BeginRound(_global!, JobId, round) : null;
         _accepted.Clear();
         _answered.Clear();
         _rejected.Clear();
@@ -173,7 +175,8 @@ public sealed class JobRun
         var sites = _accepted.Values.OrderBy(s => s.Site, StringComparer.Ordinal).ToList();
         double? loss = WeightedMean(sites, "validation_loss");
         double? accuracy = WeightedMean(sites, "validation_accuracy");
-        var record = new RoundRecord(round, _phase == Phase.Training ? "train" : "validate", sites, _rejected.ToList(), loss, accuracy, _clock.GetUtcNow());
+        var record = new RoundRecord(round, _phase == Phase.Training ? "train" : "validate", sites, _rejected.ToList(), loss, accuracy, _clock.GetUtcNow(),
+            _phase == Phase.Training ? RoundMetrics(round) : null);
 
         // The metrics describe the global model the sites received: this round's. Round 0's
         // (the untrained initial model) never counts as best, as in the reference.
@@ -195,15 +198,30 @@ public sealed class JobRun
         _state = _store.Commit(state, next, newBest, ArtefactMetadata());
         _store.WriteMetrics(_state);
         if (next is not null) SetGlobal(next);
-        _log.LogInformation("job {Job}: round {Round} closed: {Count} site(s) ({Sites}), validation loss {Loss}, accuracy {Accuracy} (global model of round {Round}); best {Best} at round {BestRound}{Rejected}",
+        _log.LogInformation("job {Job}: round {Round} closed: {Count} site(s) ({Sites}), validation loss {Loss}, accuracy {Accuracy} (global model of round {Round}); best {Best} at round {BestRound}{Privacy}{Rejected}",
             JobId, round, sites.Count, string.Join(", ", sites.Select(s => s.Site)), Format(loss), Format(accuracy), round,
-            Format(_state.BestLoss), _state.BestRound, _rejected.Count > 0 ? $"; turned away: {string.Join("; ", _rejected)}" : "");
+            Format(_state.BestLoss), _state.BestRound,
+            record.Aggregation?.TryGetValue("epsilon", out var epsilon) == true ? $"; privacy spent ε = {epsilon:F3} (δ = {record.Aggregation["delta"]:G2})" : "",
+            _rejected.Count > 0 ? $"; turned away: {string.Join("; ", _rejected)}" : "");
         _closed = _state;
         _phase = Phase.Configuring;
         _aggregation = null;
     }
 
     static string Format(double? value) => value is { } v ? v.ToString("F4") : "n/a";
+
+    /// <summary>What the strategy reports, and with privacy on, the (ε, δ) spent by the models released so far.</summary>
+    Dictionary<string, double> RoundMetrics(int round)
+    {
+        var metrics = new Dictionary<string, double>(_aggregation!.Metrics);
+        if (_job.Server.Privacy is { } privacy)
+        {
+            var spent = privacy.GuaranteeAfter(round + 1);
+            metrics["epsilon"] = spent.Epsilon;
+            metrics["delta"] = spent.Delta;
+        }
+        return metrics;
+    }
 
     /// <summary>The step-weighted mean of a metric the sites reported (validation results weigh equally).</summary>
     static double? WeightedMean(IReadOnlyList<SiteRecord> sites, string metric)
@@ -250,10 +268,10 @@ public sealed class JobRun
     {
         lock (_gate)
         {
-            if (_phase == Phase.Over || !_job.Meta.Sites.Contains(site)) return null;
+            if (_phase == Phase.Over || !_job.Meta.Sites.Contains(site) || _excluded.ContainsKey(site)) return null;
             if (_outstanding.TryGetValue(site, out var current) && current.Session == session) return null;
             if (!_configuredSessions.TryGetValue(site, out var configured) || configured != session)
-                return Issue(site, session, TaskKind.Configure, _state.NextRound, _job.SiteConfigJson, null);
+                return Issue(site, session, TaskKind.Configure, _state.NextRound, _siteTaskConfig, null);
             if (_phase == Phase.Training && !_answered.Contains(site))
                 return Issue(site, session, TaskKind.Train, _state.NextRound, null, _globalPayload);
             if (_phase == Phase.Validating && !_answered.Contains(site))
@@ -335,6 +353,7 @@ public sealed class JobRun
         if (header.Failed || uploadProblem is not null)
         {
             if (header.Kind != TaskKind.Configure) _answered.Add(site);
+            else ConfigureFailed(site, header.Error);
             return No(uploadProblem ?? $"the site's task failed: {header.Error}");
         }
         return header.Kind switch
@@ -345,6 +364,23 @@ public sealed class JobRun
             _ => No($"unknown task kind {header.Kind}"),
         };
     }
+
+    /// <summary>A site that cannot set up (its data is missing, its settings do not fit) is asked a few
+    /// times, then left out of the job; when too few sites are left, the job fails with their reasons.</summary>
+    void ConfigureFailed(string site, string error)
+    {
+        _configureFailures[site] = _configureFailures.GetValueOrDefault(site) + 1;
+        if (_configureFailures[site] < MaxConfigureAttempts) return;
+        _excluded[site] = error;
+        _audit.Record(site, "excluded from job", JobId, detail: error);
+        _log.LogWarning("job {Job}: {Site} left out after {Attempts} failed set-ups: {Error}", JobId, site, MaxConfigureAttempts, error);
+        if (_job.Meta.Sites.Count - _excluded.Count < _job.Server.MinClients)
+            End(JobStatuses.Failed, $"fewer than min_clients {_job.Server.MinClients} sites could set up: {string.Join("; ", _excluded.Select(e => $"{e.Key}: {e.Value}"))}");
+    }
+
+    const int MaxConfigureAttempts = 3;
+    readonly Dictionary<string, int> _configureFailures = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> _excluded = new(StringComparer.Ordinal);
 
     ResultReply AcceptConfigure(string site, Outstanding task, ResultHeader header, Stream? payload)
     {

@@ -19,7 +19,7 @@ public sealed record SiteRecord(string Site, long Steps, IReadOnlyDictionary<str
 
 /// <summary>A closed round: who contributed, who was turned away and why, and the global model's validation metrics.</summary>
 public sealed record RoundRecord(int Round, string Kind, IReadOnlyList<SiteRecord> Sites, IReadOnlyList<string> Rejected,
-    double? ValidationLoss, double? ValidationAccuracy, DateTimeOffset Closed);
+    double? ValidationLoss, double? ValidationAccuracy, DateTimeOffset Closed, IReadOnlyDictionary<string, double>? Aggregation = null);
 
 /// <summary>
 /// Everything needed to resume a job after a server restart; written atomically after every round

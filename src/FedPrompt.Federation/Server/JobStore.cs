@@ -31,6 +31,25 @@ public sealed class JobStore(string folder)
 
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
 
+    /// <summary>The job's secret noise key: made once, kept owner-readable only, so every run of a
+    /// round (also after a restart) draws the same noise.</summary>
+    public Privacy.NoiseKey NoiseKey(Privacy.PrivacySettings settings)
+    {
+        var path = Path.Combine(Folder, "privacy.key");
+        if (File.Exists(path)) return Privacy.NoiseKey.FromBytes(File.ReadAllBytes(path));
+        var key = settings.CreateNoiseKey();
+        var temporary = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new FileStream(temporary, options))
+        {
+            file.Write(key.ToBytes());
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+        return key;
+    }
+
     public JobState LoadState()
     {
         var path = Path.Combine(Folder, StateFile);
@@ -92,6 +111,7 @@ public sealed class JobStore(string folder)
             {
                 round = round.Round, kind = round.Kind, site = "global", sites = round.Sites.Count,
                 validation_loss = round.ValidationLoss, validation_accuracy = round.ValidationAccuracy, rejected = round.Rejected,
+                aggregation = round.Aggregation,
             }, options));
         }
         AtomicFile.WriteAllText(MetricsPath, string.Concat(lines.Select(l => l + "\n")));
@@ -106,6 +126,8 @@ public sealed class JobStore(string folder)
         {
             if (round.ValidationLoss is { } loss) yield return new Scalar("global/validation_loss", round.Round, loss, round.Closed);
             if (round.ValidationAccuracy is { } accuracy) yield return new Scalar("global/validation_accuracy", round.Round, accuracy, round.Closed);
+            foreach (var (metric, value) in (round.Aggregation ?? new Dictionary<string, double>()).OrderBy(m => m.Key, StringComparer.Ordinal))
+                if (double.IsFinite(value)) yield return new Scalar($"aggregation/{metric}", round.Round, value, round.Closed);
             foreach (var site in round.Sites)
                 foreach (var (metric, value) in site.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
                     yield return new Scalar($"{site.Site}/{metric}", round.Round, value, round.Closed);

@@ -12,7 +12,7 @@ public interface ISiteLearner
     (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson);
 
     /// <summary>Validates and trains the global model; returns the weight difference, steps and metrics.</summary>
-    TrainOutcome Train(string jobId, byte[] global, CancellationToken cancel);
+    TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel);
 
     Dictionary<string, double> Validate(string jobId, byte[] global);
 }

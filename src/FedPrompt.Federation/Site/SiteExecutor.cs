@@ -128,7 +128,7 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
                 result.SiteInfoJson = System.Text.Json.JsonSerializer.Serialize(info, Server.JobState.Json);
                 return initial;
             case TaskKind.Train:
-                var outcome = learner.Train(task.JobId, payload ?? throw new InvalidDataException("a train task without a global model"), cancel);
+                var outcome = learner.Train(task.JobId, task.Round, payload ?? throw new InvalidDataException("a train task without a global model"), cancel);
                 result.Steps = outcome.Steps;
                 result.Metrics.Add(outcome.Metrics);
                 return outcome.Difference;

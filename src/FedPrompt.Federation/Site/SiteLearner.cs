@@ -1,4 +1,6 @@
 using FedPrompt.Federation.Jobs;
+using FedPrompt.Federation.Models;
+using FedPrompt.Federation.Privacy;
 using FedPrompt.Federation.Wire;
 using FedPrompt.Model;
 using FedPrompt.Model.Checkpoints;
@@ -23,7 +25,9 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
     string? _jobId;
     string? _configJson;
     TuningSession? _session;
-    SiteConfig? _config;
+    SiteTaskConfig? _config;
+    // The site's own secret for local privacy noise: the server must not be able to redraw it.
+    NoiseKey? _noiseKey;
 
     public string Site => site;
 
@@ -33,9 +37,11 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
     {
         if (_jobId != jobId || _configJson != configJson)
         {
-            var config = JobDefinition.ParseSiteConfig(configJson, $"job {jobId} site config");
-            _session = TuningSession.Create(model, config.Tuning, config.TrainFor(site, dataFolder), config.ValidationFor(site, dataFolder));
+            var config = SiteTaskConfig.Parse(configJson, $"job {jobId} site config");
+            var files = config.Site;
+            _session = TuningSession.Create(model, files.Tuning, files.TrainFor(site, dataFolder), files.ValidationFor(site, dataFolder));
             (_jobId, _configJson, _config) = (jobId, configJson, config);
+            _noiseKey = config.Privacy?.CreateNoiseKey();
         }
         var session = _session!;
         var info = new SiteInfo(BaseModelIdentity.Of(model), session.Answers, session.Train.Count, session.Validation.Count);
@@ -44,7 +50,7 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
 
     /// <summary>Validates the global model, trains it for the configured local epochs, and returns
     /// the difference (local − global), the optimizer steps taken and the metrics.</summary>
-    public TrainOutcome Train(string jobId, byte[] global, CancellationToken cancel)
+    public TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel)
     {
         var session = SessionFor(jobId);
         var metrics = Validate(jobId, global);
@@ -54,7 +60,18 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
             trainLoss += session.TrainEpoch(cancel: cancel).MeanLoss;
         metrics["train_loss"] = trainLoss / Math.Max(1, session.Settings.Epochs);
         metrics["train_examples"] = session.Train.Count;
-        return new TrainOutcome(Difference(global), session.Trainer.Step - stepsBefore, metrics);
+        var difference = Difference(global);
+        if (_config!.Privacy is { } privacy)
+        {
+            // Local differential privacy: the update is clipped and noised before it leaves the site.
+            var update = ModelState.FromBytes(difference, "update");
+            using var noise = _noiseKey!.Stream(jobId, round, site);
+            var clip = LocalPrivatization.Privatize(update, privacy, noise);
+            metrics["update_norm"] = clip.Norm;
+            metrics["update_clipped"] = clip.Clipped ? 1 : 0;
+            difference = update.ToBytes();
+        }
+        return new TrainOutcome(difference, session.Trainer.Step - stepsBefore, metrics);
     }
 
     /// <summary>Loads the global model and scores it on the site's validation file.</summary>
@@ -63,7 +80,7 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
         var session = SessionFor(jobId);
         Load(global);
         var metrics = new Dictionary<string, double> { ["validation_examples"] = session.Validation.Count };
-        if (_config!.ValidateAccuracy)
+        if (_config!.Site.ValidateAccuracy)
         {
             var result = session.Evaluate(session.Validation, generate: false);
             metrics["validation_loss"] = result.Loss;

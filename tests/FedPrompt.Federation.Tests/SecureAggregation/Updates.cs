@@ -29,7 +29,7 @@ internal static class Updates
     /// <summary>What the server computes today, in the clear.</summary>
     public static ModelState PlainFedAvg(ModelState global, IEnumerable<(ModelState Difference, long Weight)> updates)
     {
-        var round = new FedAvg().BeginRound(global);
+        var round = new FedAvg().BeginRound(global, "job", 0);
         foreach (var (difference, weight) in updates)
         {
             using var source = SafeTensorsFile.Open(new MemoryStream(difference.ToBytes()), "difference");

@@ -100,4 +100,26 @@ public class FaultTests
 
     static (ResultHeader, byte[]) Announce(ResultHeader header, byte[] payload) =>
         (new ResultHeader(header) { Payload = Payloads.Describe(payload) }, payload);
+
+    [Theory]
+    [InlineData(2, "finished")]
+    [InlineData(3, "failed")]
+    public async Task ASiteThatCannotSetUpIsLeftOutAndTheJobGoesOnIfEnoughRemain(int minClients, string status)
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 3);
+        File.Delete(Path.Combine(data, "site-2.jsonl"));
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 2, minClients: minClients);
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var options = new SimulationOptions { JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data };
+
+        var (state, _) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(status, state.Status);
+        if (status == "finished") Assert.All(state.Rounds, r => Assert.Equal(["site-1", "site-3"], r.Sites.Select(s => s.Site)));
+        else Assert.Contains("site-2.jsonl", state.Message);
+        var audit = AuditLog.Read(Path.Combine(folder.Path, "workspace", "server", AuditLog.FileName));
+        Assert.Contains(audit, e => e is { Actor: "site-2", Event: "excluded from job" } && e.Detail!.Contains("site-2.jsonl"));
+    }
 }

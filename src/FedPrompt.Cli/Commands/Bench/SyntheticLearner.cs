@@ -35,7 +35,7 @@ public sealed class SyntheticLearner : ISiteLearner
     public (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson) =>
         (new SiteInfo(new BaseModelIdentity("synthetic", "0000000000000000"), [" negative", " neutral", " positive"], 604, 226), _initial);
 
-    public TrainOutcome Train(string jobId, byte[] global, CancellationToken cancel) =>
+    public TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel) =>
         new(_difference, 9, new Dictionary<string, double> { ["validation_loss"] = 1.0 });
 
     public Dictionary<string, double> Validate(string jobId, byte[] global) => new() { ["validation_loss"] = 1.0 };
