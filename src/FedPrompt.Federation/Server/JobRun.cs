@@ -24,7 +24,7 @@ public sealed record TaskAssignment(TaskHeader Header, byte[]? Payload);
 /// </summary>
 public sealed class JobRun
 {
-    enum Phase { Configuring, Training, Validating, Over }
+    enum Phase { Configuring, Training, Securing, Validating, Over }
 
     sealed record Outstanding(string TaskId, string Session, TaskKind Kind, int Round);
 
@@ -48,6 +48,7 @@ public sealed class JobRun
     readonly Dictionary<string, Outstanding> _outstanding = new(StringComparer.Ordinal);
     // The round in progress.
     IRoundAggregation? _aggregation;
+    SecureRound? _secure;
     readonly Dictionary<string, SiteRecord> _accepted = new(StringComparer.Ordinal);
     readonly HashSet<string> _answered = new(StringComparer.Ordinal);
     readonly List<string> _rejected = [];
@@ -141,6 +142,11 @@ public sealed class JobRun
             else End(JobStatuses.Finished, null);
             return;
         }
+        if (_phase == Phase.Securing)
+        {
+            AdvanceSecuring();
+            return;
+        }
         if (_phase is not (Phase.Training or Phase.Validating)) return;
 
         int accepted = _accepted.Count;
@@ -150,7 +156,10 @@ public sealed class JobRun
         bool waitedLongEnough = _minReached is { } reached && now - reached >= TimeSpan.FromSeconds(_job.Server.WaitTimeAfterMinReceived);
         bool timedOut = _job.Server.TrainTimeout > 0 && now - _roundStarted >= TimeSpan.FromSeconds(_job.Server.TrainTimeout);
         if (accepted >= min && (everyLiveSiteAnswered || waitedLongEnough || timedOut))
-            CloseRound();
+        {
+            if (_phase == Phase.Training && _job.Server.SecureAggregation) StartSecuring();
+            else CloseRound(_phase == Phase.Training ? _aggregation!.Finish() : null);
+        }
         else if (timedOut)
             End(JobStatuses.Failed, $"round {_state.NextRound}: {accepted} of min_clients {min} results within train_timeout {_job.Server.TrainTimeout} s");
     }
@@ -158,7 +167,8 @@ public sealed class JobRun
     void StartRound(Phase phase, int round)
     {
         _phase = phase;
-        _aggregation = phase == Phase.Training ? _strategy.BeginRound(_global!, JobId, round) : null;
+        _aggregation = phase == Phase.Training && !_job.Server.SecureAggregation ? _strategy.BeginRound(_global!, JobId, round) : null;
+        _secure = null;
         _accepted.Clear();
         _answered.Clear();
         _rejected.Clear();
@@ -169,14 +179,40 @@ public sealed class JobRun
         _log.LogInformation("job {Job}: round {Round} {What}", JobId, round, phase == Phase.Training ? $"of {_job.Server.NumRounds} started" : "(final validation) started");
     }
 
-    void CloseRound()
+    /// <summary>The sites have trained and hold their updates: secure aggregation collects them masked.</summary>
+    void StartSecuring()
+    {
+        _phase = Phase.Securing;
+        _secure = new SecureRound(_global!, JobId, _state.NextRound, _job.Server.MinClients, _accepted.ToDictionary(a => a.Key, a => a.Value.Steps));
+        _log.LogInformation("job {Job}: round {Round}: secure aggregation of {Sites}", JobId, _state.NextRound, string.Join(", ", _accepted.Keys.Order(StringComparer.Ordinal)));
+    }
+
+    void AdvanceSecuring()
+    {
+        int attempt = _secure!.Attempt;
+        _secure.Advance(_sites.IsAlive);
+        if (_secure.Attempt != attempt)
+            _log.LogWarning("job {Job}: round {Round}: secure aggregation restarts without the missing site ({Problem})", JobId, _state.NextRound, _secure.Problem);
+        if (_secure.Current == SecureRound.Stage.Complete) CloseRound(_secure.Finish());
+        else if (_secure.Current == SecureRound.Stage.Failed)
+        {
+            _log.LogWarning("job {Job}: round {Round}: secure aggregation failed ({Problem}); the global model stays as it was", JobId, _state.NextRound, _secure.Problem);
+            _rejected.Add($"secure aggregation: {_secure.Problem}");
+            CloseRound(_global);
+        }
+    }
+
+    /// <param name="next">The next global model (a training round), or null (the final validation).</param>
+    void CloseRound(ModelState? next)
     {
         int round = _state.NextRound;
-        var sites = _accepted.Values.OrderBy(s => s.Site, StringComparer.Ordinal).ToList();
+        // With secure aggregation only the sites whose masked updates made up the sum count.
+        var sites = _accepted.Values.Where(s => _secure is null || _secure.Participants.Contains(s.Site))
+            .OrderBy(s => s.Site, StringComparer.Ordinal).ToList();
         double? loss = WeightedMean(sites, "validation_loss");
         double? accuracy = WeightedMean(sites, "validation_accuracy");
-        var record = new RoundRecord(round, _phase == Phase.Training ? "train" : "validate", sites, _rejected.ToList(), loss, accuracy, _clock.GetUtcNow(),
-            _phase == Phase.Training ? RoundMetrics(round) : null);
+        var record = new RoundRecord(round, next is not null ? "train" : "validate", sites, _rejected.ToList(), loss, accuracy, _clock.GetUtcNow(),
+            next is not null ? RoundMetrics(round) : null);
 
         // The metrics describe the global model the sites received: this round's. Round 0's
         // (the untrained initial model) never counts as best, as in the reference.
@@ -187,13 +223,7 @@ public sealed class JobRun
             newBest = _global;
             state = state with { BestLoss = l, BestRound = round };
         }
-        ModelState? next = null;
-        if (_phase == Phase.Training)
-        {
-            next = _aggregation!.Finish();
-            state = state with { NextRound = round + 1 };
-        }
-        else state = state with { FinalValidationDone = true };
+        state = next is not null ? state with { NextRound = round + 1 } : state with { FinalValidationDone = true };
 
         _state = _store.Commit(state, next, newBest, ArtefactMetadata());
         _store.WriteMetrics(_state);
@@ -206,6 +236,7 @@ public sealed class JobRun
         _closed = _state;
         _phase = Phase.Configuring;
         _aggregation = null;
+        _secure = null;
     }
 
     static string Format(double? value) => value is { } v ? v.ToString("F4") : "n/a";
@@ -213,7 +244,8 @@ public sealed class JobRun
     /// <summary>What the strategy reports, and with privacy on, the (ε, δ) spent by the models released so far.</summary>
     Dictionary<string, double> RoundMetrics(int round)
     {
-        var metrics = new Dictionary<string, double>(_aggregation!.Metrics);
+        var metrics = new Dictionary<string, double>(_aggregation?.Metrics ?? new Dictionary<string, double>());
+        if (_secure is not null) metrics["secure_aggregation_attempts"] = _secure.Attempt;
         if (_job.Server.Privacy is { } privacy)
         {
             var spent = privacy.GuaranteeAfter(round + 1);
@@ -273,19 +305,28 @@ public sealed class JobRun
             if (!_configuredSessions.TryGetValue(site, out var configured) || configured != session)
                 return Issue(site, session, TaskKind.Configure, _state.NextRound, _siteTaskConfig, null);
             if (_phase == Phase.Training && !_answered.Contains(site))
-                return Issue(site, session, TaskKind.Train, _state.NextRound, null, _globalPayload);
+                return Issue(site, session, TaskKind.Train, _state.NextRound, null, _globalPayload, h => h.SecureAggregation = _job.Server.SecureAggregation);
+            if (_phase == Phase.Securing && _secure!.WantsKeyFrom(site))
+                return Issue(site, session, TaskKind.SecureKey, _state.NextRound, null, null, h => h.Attempt = _secure.Attempt);
+            if (_phase == Phase.Securing && _secure!.WantsMaskFrom(site))
+                return Issue(site, session, TaskKind.SecureMask, _state.NextRound, null, null, h =>
+                {
+                    h.Attempt = _secure.Attempt;
+                    h.Participants.AddRange(_secure.Keys.Select(k => new Protocol.ParticipantKey { Site = k.Site, PublicKey = Google.Protobuf.ByteString.CopyFrom(k.PublicKey) }));
+                });
             if (_phase == Phase.Validating && !_answered.Contains(site))
                 return Issue(site, session, TaskKind.Validate, _state.NextRound, null, _globalPayload);
             return null;
         }
     }
 
-    TaskAssignment Issue(string site, string session, TaskKind kind, int round, string? config, byte[]? payload)
+    TaskAssignment Issue(string site, string session, TaskKind kind, int round, string? config, byte[]? payload, Action<TaskHeader>? complete = null)
     {
         var taskId = $"{JobId}/{kind.ToString().ToLowerInvariant()}/r{round}/{site}/{Guid.NewGuid():N}";
         _outstanding[site] = new Outstanding(taskId, session, kind, round);
         var header = new TaskHeader { Kind = kind, JobId = JobId, TaskId = taskId, Round = round, ConfigJson = config ?? "" };
         if (payload is not null) header.Payload = Wire.Payloads.Describe(payload);
+        complete?.Invoke(header);
         return new TaskAssignment(header, payload);
     }
 
@@ -334,7 +375,7 @@ public sealed class JobRun
         _log.LogWarning("job {Job}: rejected a result from {Site} (round {Round}): {Reason}", JobId, site, round, reason);
         _audit.Record(site, "result rejected", JobId, round, reason);
         // Recorded with the round in progress, whatever round the result claimed.
-        if (_phase is Phase.Training or Phase.Validating) _rejected.Add($"{site}: {reason}");
+        if (_phase is Phase.Training or Phase.Securing or Phase.Validating) _rejected.Add($"{site}: {reason}");
     }
 
     ResultReply AcceptLocked(string site, ResultHeader header, Stream? payload, string? uploadProblem)
@@ -344,7 +385,7 @@ public sealed class JobRun
         if (_phase == Phase.Over) return No("the job is over");
         if (header.Kind != TaskKind.Configure && header.Round != _state.NextRound)
             return No($"the result is for round {header.Round}; the current round is {_state.NextRound}");
-        if (header.Kind != TaskKind.Configure && _accepted.ContainsKey(site))
+        if (header.Kind is TaskKind.Train or TaskKind.Validate && _accepted.ContainsKey(site))
             return No($"a second result from {site} in round {header.Round}");
         if (!_outstanding.TryGetValue(site, out var task) || task.TaskId != header.TaskId)
             return No($"the result answers task {header.TaskId}, which is not the task {site} holds (stale or unknown)");
@@ -352,8 +393,9 @@ public sealed class JobRun
 
         if (header.Failed || uploadProblem is not null)
         {
-            if (header.Kind != TaskKind.Configure) _answered.Add(site);
-            else ConfigureFailed(site, header.Error);
+            if (header.Kind == TaskKind.Configure) ConfigureFailed(site, header.Error);
+            else if (header.Kind is TaskKind.SecureKey or TaskKind.SecureMask) _secure?.Drop(site);
+            else _answered.Add(site);
             return No(uploadProblem ?? $"the site's task failed: {header.Error}");
         }
         return header.Kind switch
@@ -361,6 +403,7 @@ public sealed class JobRun
             TaskKind.Configure => AcceptConfigure(site, task, header, payload),
             TaskKind.Train => AcceptTrain(site, header, payload),
             TaskKind.Validate => AcceptValidate(site, header),
+            TaskKind.SecureKey or TaskKind.SecureMask => AcceptSecure(site, header, payload),
             _ => No($"unknown task kind {header.Kind}"),
         };
     }
@@ -423,11 +466,35 @@ public sealed class JobRun
         return Yes();
     }
 
+    ResultReply AcceptSecure(string site, ResultHeader header, Stream? payload)
+    {
+        if (_phase != Phase.Securing) return No("no secure aggregation is under way");
+        if (header.Attempt != _secure!.Attempt) return No($"the result is for secure aggregation attempt {header.Attempt}; the current one is {_secure.Attempt}");
+        try
+        {
+            if (header.Kind == TaskKind.SecureKey) _secure.AcceptKey(site, header.PublicKey.ToByteArray());
+            else _secure.AcceptMasked(site, payload ?? throw new InvalidDataException("no masked update in the result"), header.Steps);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            _secure.Drop(site);
+            return No(e.Message);
+        }
+        return Yes();
+    }
+
     ResultReply AcceptTrain(string site, ResultHeader header, Stream? payload)
     {
         if (_phase != Phase.Training) return No("no training round is open");
         _answered.Add(site);
         if (header.Steps <= 0) return No($"{header.Steps} local steps: an update must come from at least one optimizer step");
+        if (_job.Server.SecureAggregation)
+        {
+            // The update stays at the site until it is masked; here only its weight and metrics arrive.
+            if (payload is not null) return No("an unmasked update was sent although the job uses secure aggregation");
+            _accepted[site] = new SiteRecord(site, header.Steps, new Dictionary<string, double>(header.Metrics));
+            return Yes();
+        }
         if (payload is null) return No("no weight difference in the train result");
         try
         {

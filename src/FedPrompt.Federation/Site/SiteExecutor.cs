@@ -1,4 +1,5 @@
 using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.SecureAggregation;
 using FedPrompt.Federation.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,9 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
     string? _session;
     string _currentTask = "";
     CancellationTokenSource? _taskCancel;
+    // Secure aggregation: the round's update, held until it is masked, and the attempt's key pair.
+    (string JobId, int Round, TrainOutcome Outcome)? _heldUpdate;
+    SecureAggregationSession? _secureSession;
 
     public async Task RunAsync(CancellationToken cancel)
     {
@@ -131,13 +135,37 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
                 var outcome = learner.Train(task.JobId, task.Round, payload ?? throw new InvalidDataException("a train task without a global model"), cancel);
                 result.Steps = outcome.Steps;
                 result.Metrics.Add(outcome.Metrics);
-                return outcome.Difference;
+                if (!task.SecureAggregation) return outcome.Difference;
+                _heldUpdate = (task.JobId, task.Round, outcome);
+                return null;
+            case TaskKind.SecureKey:
+                _secureSession?.Dispose();
+                _secureSession = new SecureAggregationSession(learner.Site, task.JobId, task.Round);
+                result.Attempt = task.Attempt;
+                result.PublicKey = Google.Protobuf.ByteString.CopyFrom(_secureSession.PublicKey);
+                return null;
+            case TaskKind.SecureMask:
+                return Mask(task, result);
             case TaskKind.Validate:
                 result.Metrics.Add(learner.Validate(task.JobId, payload ?? throw new InvalidDataException("a validate task without a global model")));
                 return null;
             default:
                 throw new InvalidDataException($"unknown task kind {task.Kind}");
         }
+    }
+
+    /// <summary>The held update, pre-weighted by its steps and pairwise-masked with every participant's key.</summary>
+    byte[] Mask(TaskHeader task, ResultHeader result)
+    {
+        if (_heldUpdate is not { } held || held.JobId != task.JobId || held.Round != task.Round)
+            throw new InvalidOperationException($"no update held for job {task.JobId}, round {task.Round} (did this site restart since training?)");
+        if (_secureSession is not { } session || session.JobId != task.JobId || session.Round != task.Round)
+            throw new InvalidOperationException($"no key pair for job {task.JobId}, round {task.Round}");
+        var participants = task.Participants.Select(p => new SecureAggregation.ParticipantKey(p.Site, p.PublicKey.ToByteArray())).ToList();
+        var masked = session.Mask(Models.ModelState.FromBytes(held.Outcome.Difference, "update"), held.Outcome.Steps, participants);
+        result.Attempt = task.Attempt;
+        result.Steps = held.Outcome.Steps;
+        return masked.ToBytes();
     }
 
     async Task HeartbeatAsync(TimeSpan interval, CancellationToken cancel)
