@@ -122,4 +122,47 @@ public class FaultTests
         var audit = AuditLog.Read(Path.Combine(folder.Path, "workspace", "server", AuditLog.FileName));
         Assert.Contains(audit, e => e is { Actor: "site-2", Event: "excluded from job" } && e.Detail!.Contains("site-2.jsonl"));
     }
+
+    [Fact]
+    public async Task AnOversizedPayloadIsRefusedAndTheSiteLosesOnlyThatRound()
+    {
+        using var folder = new TemporaryDirectory();
+        // The encoder is a few KiB; site-2 pads its round-1 update past the server's 64 KiB limit.
+        (ResultHeader, byte[]?)? Pad(ResultHeader header, byte[]? payload) =>
+            header.Round == 1 ? Announce(header, [.. payload!, .. new byte[100_000]]) : null;
+        var (state, _) = await Run(folder, rounds: 3, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 1 },
+            (site, client) => site == "site-2" ? new FaultyClient(client) { Rewrite = Pad } : client,
+            o => o with { MaxPayloadBytes = 64 * 1024 });
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        Assert.Contains("site-2: payload of", string.Join(" | ", state.Rounds[1].Rejected));
+        Assert.Contains("exceeds the limit of 65,536 bytes", string.Join(" | ", state.Rounds[1].Rejected));
+        Assert.Contains(state.Rounds[2].Sites, s => s.Site == "site-2");
+    }
+
+    [Fact]
+    public async Task AResultFromASiteOutsideTheJobIsRejected()
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 2);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 1, minClients: 2);
+        await using var server = new FederationServer(new ServerOptions { Workspace = Path.Combine(folder.Path, "server") }, NullLoggerFactory.Instance);
+        var jobId = server.Submit("test", "synthetic", FedPrompt.Federation.Jobs.JobDefinition.Zip(job)).JobId;
+        server.Start();
+        while (server.Job(jobId)!.Status != JobStatuses.Running) await Task.Delay(20);
+
+        var stranger = new InProcessFederationClient(server, "site-9");
+        var hello = await stranger.HelloAsync(new HelloRequest { ProtocolVersion = Payloads.ProtocolVersion }, default);
+        Assert.Equal(TaskKind.Wait, (await stranger.NextTaskAsync(new TaskRequest { Session = hello.Session }, default)).Header.Kind);
+        var reply = await stranger.SubmitResultAsync(new ResultHeader { Session = hello.Session, JobId = jobId, Kind = TaskKind.Train, Round = 0, Steps = 1 }, null, default);
+        Assert.False(reply.Accepted);
+        Assert.Equal($"site site-9 is not in job {jobId}", reply.Reason);
+        Assert.Contains(AuditLog.Read(server.Audit.Path), e => e is { Actor: "site-9", Event: "result rejected" });
+
+        var unknownSession = await Assert.ThrowsAsync<SessionLostException>(() => stranger.NextTaskAsync(new TaskRequest { Session = "forged" }, default));
+        Assert.Contains("unknown session", unknownSession.Message);
+        var oldProtocol = Assert.Throws<ProtocolException>(() => server.Hello("site-1", new HelloRequest { ProtocolVersion = 99 }));
+        Assert.Contains("protocol version 99 is not supported", oldProtocol.Message);
+    }
 }

@@ -77,7 +77,7 @@ public class PrivacyJobTests
         using var folder = new TemporaryDirectory();
         var server = new JsonObject { ["privacy"] = JsonNode.Parse(privacy), ["secure_aggregation"] = secure };
         var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 1, minClients: 2, server: server);
-        var error = Assert.Throws<InvalidDataException>(() => Jobs.JobDefinition.Load(job));
+        var error = Assert.Throws<InvalidDataException>(() => FedPrompt.Federation.Jobs.JobDefinition.Load(job));
         Assert.Contains(problem, error.Message);
         Assert.Contains("config.json", error.Message);
     }
