@@ -92,4 +92,33 @@ public class SimulatorTests
 
         Assert.Equal(await GlobalWhenLast("site-1"), await GlobalWhenLast("site-3"));
     }
+
+    [Theory]
+    [InlineData("mlp")]
+    [InlineData("lstm")]
+    [InlineData("embedding")]
+    [InlineData("deep")]
+    public async Task EveryEncoderFamilyFederates(string encoder)
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 2);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 2, minClients: 2, tuning: TestJobs.Tuning(encoder));
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var received = new ConcurrentBag<(string Site, TaskHeader Task, byte[]? Payload)>();
+        var options = new SimulationOptions
+        {
+            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
+            ClientDecorator = (site, client) => new RecordingClient(site, client, received, []),
+        };
+
+        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == TaskKind.Train && r.Task.Round == 0).Payload!, "initial");
+        var final = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalFile), model);
+        Assert.Equal(encoder, final.Encoder.Settings.Type.ToString().ToLowerInvariant());
+        Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalFile)).Tensors,
+            t => !t.Values.SequenceEqual(initial.Tensors.Single(i => i.Name == t.Name).Values));
+    }
 }
