@@ -83,9 +83,5 @@ public sealed class ModelState
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
-    /// <summary>this − <paramref name="other"/>, tensor by tensor (same layout).</summary>
-    public ModelState Minus(ModelState other) =>
-        new(Tensors.Zip(other.Tensors, (a, b) => new NamedTensor(a.Name, a.Shape, a.Values.Zip(b.Values, (x, y) => x - y).ToArray())).ToList());
-
     public ModelState Clone() => new(Tensors.Select(t => t with { Values = (float[])t.Values.Clone() }).ToList());
 }

@@ -24,8 +24,6 @@ public static partial class HuggingFaceFolder
     [GeneratedRegex(@"^h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$")]
     private static partial Regex Conv1DWeight();
 
-    public static bool Looks(string folder) => File.Exists(Path.Combine(folder, ConfigFile));
-
     public static GptConfig ReadConfig(string folder)
     {
         var path = Path.Combine(folder, ConfigFile);

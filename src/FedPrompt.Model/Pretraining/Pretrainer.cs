@@ -14,10 +14,7 @@ public sealed record PretrainingProgress(int Step, int Steps, long Tokens, doubl
 public sealed record PretrainingResult(
     PretrainingOptions Options, int TrainArticles, int HeldOutArticles, long TrainTokens, long HeldOutTokens,
     int Steps, long TokensSeen, double Epochs, double FinalTrainLoss, double HeldOutLoss, double HeldOutPerplexity,
-    double WallSeconds, List<PretrainingProgress> Evaluations)
-{
-    public double HeldOutPerplexityRounded => Math.Round(HeldOutPerplexity, 2);
-}
+    double WallSeconds, List<PretrainingProgress> Evaluations);
 
 /// <summary>
 /// Trains every weight of a GPT-2-architecture model on a text corpus with the causal-LM objective:

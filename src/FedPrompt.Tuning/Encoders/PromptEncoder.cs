@@ -25,8 +25,6 @@ public abstract class PromptEncoder : nn.Module
     /// <summary>A cache holding each layer's prefix for a batch, or null for input-level encoders.</summary>
     public virtual KvCache? Prefix(int batch) => null;
 
-    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters() => named_parameters().ToList();
-
     public long ParameterCount => parameters().Sum(p => p.numel());
 
     public static PromptEncoder Create(PromptEncoderSettings settings, LanguageModel model)
