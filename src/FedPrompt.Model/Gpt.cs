@@ -106,14 +106,15 @@ public sealed class Gpt : nn.Module
     public void InitializeForPretraining(long seed)
     {
         using var noGrad = no_grad();
+        // Draws go through randn with an explicit generator: TorchSharp 0.107's nn.init.normal_
+        // ignores the generator it is given, which would make a seeded model depend on the global RNG.
         var generator = new Generator((ulong)seed);
         double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith(".bias", StringComparison.Ordinal)) nn.init.zeros_(p);
-            else if (name.Contains("ln_", StringComparison.Ordinal)) nn.init.ones_(p);
-            else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) nn.init.normal_(p, 0, residualStd, generator);
-            else nn.init.normal_(p, 0, 0.02, generator);
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else if (name.Contains("ln_", StringComparison.Ordinal)) p.fill_(1);
+            else p.copy_(randn(p.shape, generator: generator) * (name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
         }
     }
 

@@ -128,4 +128,17 @@ public class GptTests
         Assert.NotEqual(a, b);
         Assert.Equal(a.Length, b.Length);
     }
+
+    [Fact]
+    public void ASeededInitialisationIsReproducibleWhateverTheGlobalRandomState()
+    {
+        manual_seed(1);
+        using var a = TinyModels.Create(seed: 7);
+        manual_seed(2);
+        using var b = TinyModels.Create(seed: 7);
+        using var c = TinyModels.Create(seed: 8);
+        var pb = b.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.All(a.Network.named_parameters(), p => Assert.True(p.parameter.equal(pb[p.name]).all().item<bool>(), p.name));
+        Assert.False(a.Network.TokenEmbedding.equal(c.Network.TokenEmbedding).all().item<bool>());
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FedPrompt.Model.Native;
 using FedPrompt.Model.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -41,6 +42,7 @@ public sealed class Pretrainer
     /// <param name="startFrom">A model to continue from (fresh optimizer), or null for random weights.</param>
     public PretrainingResult Run(string corpus, string? startFrom, IProgress<PretrainingProgress>? progress, CancellationToken cancel = default)
     {
+        TorchNative.EnsureLoaded();
         var tokenizer = GptTokenizer.Gpt2();
         var (trainArticles, heldOutArticles) = ReutersCorpus.Split(ReutersCorpus.Read(corpus), _options.HeldOutEvery);
         var trainTokens = Tokenize(trainArticles, tokenizer);

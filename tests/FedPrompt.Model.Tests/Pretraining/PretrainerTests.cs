@@ -1,0 +1,81 @@
+using FedPrompt.Model.Pretraining;
+using FedPrompt.Testing;
+
+namespace FedPrompt.Model.Tests.Pretraining;
+
+public class PretrainerTests
+{
+    /// <summary>A small corpus: the sample articles repeated under different ids, 1 in 4 held out.</summary>
+    static string Corpus(TemporaryDirectory folder)
+    {
+        var corpus = Path.Combine(folder.Path, "corpus");
+        Directory.CreateDirectory(corpus);
+        var articles = string.Concat(Enumerable.Range(1, 40).Select(i => ReutersCorpusTests.Sgml.Replace("NEWID=\"1\"", $"NEWID=\"{100 + i}\"")));
+        File.WriteAllText(Path.Combine(corpus, "reut2-000.sgm"), articles, System.Text.Encoding.Latin1);
+        return corpus;
+    }
+
+    static PretrainingOptions Options(int steps) => new()
+    {
+        Layers = 2, Embedding = 32, Heads = 4, Positions = 32, SequenceLength = 16, BatchSize = 4, Steps = steps,
+        WarmupSteps = 2, LearningRate = 3e-3, EvaluateEvery = 4, EvaluationWindows = 4, CheckpointEvery = 4, HeldOutEvery = 4, Dropout = 0,
+    };
+
+    [Fact]
+    public void PretrainingLowersTheHeldOutLossAndWritesAModelTheEngineLoads()
+    {
+        using var folder = new TemporaryDirectory();
+        var output = Path.Combine(folder.Path, "model");
+        var result = new Pretrainer(Options(12), output).Run(Corpus(folder), null, null);
+
+        Assert.Equal(12, result.Steps);
+        Assert.Equal(12L * 4 * 16, result.TokensSeen);
+        Assert.True(result.Evaluations[^1].HeldOutLoss < result.Evaluations[0].HeldOutLoss,
+            $"held-out loss {result.Evaluations[0].HeldOutLoss:F3} → {result.Evaluations[^1].HeldOutLoss:F3}");
+        using var model = LanguageModel.Load(output);
+        Assert.Equal(2, model.Config.Layers);
+        Assert.True(File.Exists(Path.Combine(output, Pretrainer.ResultFile)));
+    }
+
+    [Fact]
+    public void PretrainingIsDeterministic()
+    {
+        using var folder = new TemporaryDirectory();
+        var corpus = Corpus(folder);
+        new Pretrainer(Options(10), Path.Combine(folder.Path, "a")).Run(corpus, null, null);
+        new Pretrainer(Options(10), Path.Combine(folder.Path, "b")).Run(corpus, null, null);
+        using var a = LanguageModel.Load(Path.Combine(folder.Path, "a"));
+        using var b = LanguageModel.Load(Path.Combine(folder.Path, "b"));
+        var tokens = a.Tokenizer.Encode("BAHIA COCOA REVIEW Showers continued");
+        Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesToTheSameModelAsAnUninterruptedOne()
+    {
+        using var folder = new TemporaryDirectory();
+        var corpus = Corpus(folder);
+        var straight = Path.Combine(folder.Path, "straight");
+        new Pretrainer(Options(10), straight).Run(corpus, null, null);
+
+        var interrupted = Path.Combine(folder.Path, "interrupted");
+        using var stop = new CancellationTokenSource();
+        var progress = new Progress(p =>
+        {
+            if (p.Step == 5) stop.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() => new Pretrainer(Options(10), interrupted).Run(corpus, null, progress, stop.Token));
+        Assert.True(Directory.Exists(Path.Combine(interrupted, "checkpoint")));
+        new Pretrainer(Options(10), interrupted).Run(corpus, null, null);
+
+        using var a = LanguageModel.Load(straight);
+        using var b = LanguageModel.Load(interrupted);
+        var tokens = a.Tokenizer.Encode("BAHIA COCOA REVIEW Showers continued");
+        Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
+    }
+
+    sealed class Progress(Action<PretrainingProgress> report) : IProgress<PretrainingProgress>
+    {
+        public void Report(PretrainingProgress value) => report(value);
+    }
+}
