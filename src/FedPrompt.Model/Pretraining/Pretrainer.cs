@@ -79,6 +79,9 @@ public sealed class Pretrainer
             cancel.ThrowIfCancellationRequested();
             double lr = schedule.At(step);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            // Dropout draws from the global generator: seeding it per step makes a run, and a run
+            // resumed from any checkpoint, draw the same masks.
+            torch.manual_seed(unchecked(_options.Seed * 1_000_003 + step));
             using (var scope = NewDisposeScope())
             {
                 optimizer.zero_grad();

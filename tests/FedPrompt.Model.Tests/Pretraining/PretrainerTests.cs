@@ -18,7 +18,7 @@ public class PretrainerTests
     static PretrainingOptions Options(int steps) => new()
     {
         Layers = 2, Embedding = 32, Heads = 4, Positions = 32, SequenceLength = 16, BatchSize = 4, Steps = steps,
-        WarmupSteps = 2, LearningRate = 3e-3, EvaluateEvery = 4, EvaluationWindows = 4, CheckpointEvery = 4, HeldOutEvery = 4, Dropout = 0,
+        WarmupSteps = 2, LearningRate = 3e-3, EvaluateEvery = 4, EvaluationWindows = 4, CheckpointEvery = 4, HeldOutEvery = 4, Dropout = 0.1,
     };
 
     [Fact]
