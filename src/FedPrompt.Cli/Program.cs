@@ -18,6 +18,7 @@ app.Configure(config =>
     {
         model.SetDescription("Inspect and run a GPT (Hugging Face folder or .nemo)");
         model.AddCommand<ModelInfoCommand>("info").WithDescription("Architecture, parameter count, dtype, tokenizer");
+        model.AddCommand<ModelConvertCommand>("convert").WithDescription("Write a model as a Hugging Face folder (fp32, fp16 or bf16)");
         model.AddCommand<ModelScoreCommand>("score").WithDescription("Per-token log-probabilities of a text, as JSON");
     });
     config.AddBranch("data", data =>

@@ -96,21 +96,31 @@ public sealed class LanguageModel : IDisposable
         return logProbs.gather(1, next).squeeze(1).data<float>().ToArray();
     }
 
-    /// <summary>Writes a Hugging Face folder (config.json, model.safetensors in fp32, and the
-    /// tokenizer's own files if it has them) that this engine and Hugging Face both load.</summary>
-    public void Save(string folder)
+    /// <summary>Writes a Hugging Face folder (config.json, model.safetensors, and the tokenizer's own
+    /// files if it has them) that this engine and Hugging Face both load; weights in fp32, or rounded
+    /// to fp16/bf16 to halve the file.</summary>
+    public void Save(string folder, StoredDType dtype = StoredDType.F32)
     {
+        var scalar = dtype switch
+        {
+            StoredDType.F32 => ScalarType.Float32,
+            StoredDType.F16 => ScalarType.Float16,
+            StoredDType.BF16 => ScalarType.BFloat16,
+            _ => throw new ArgumentException($"weights are saved as F32, F16 or BF16, not {dtype}"),
+        };
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteAllText(Path.Combine(folder, HuggingFaceFolder.ConfigFile), HuggingFaceFolder.ConfigJson(Config).ToJsonString(new() { WriteIndented = true }));
+        var config = HuggingFaceFolder.ConfigJson(Config);
+        config["torch_dtype"] = dtype switch { StoredDType.F16 => "float16", StoredDType.BF16 => "bfloat16", _ => "float32" };
+        AtomicFile.WriteAllText(Path.Combine(folder, HuggingFaceFolder.ConfigFile), config.ToJsonString(new() { WriteIndented = true }));
         var tensors = Network.named_parameters().Select(p =>
         {
             var (name, parameter) = p;
             var conv1D = HuggingFaceFolder.IsConv1DWeight(name);
             var shape = conv1D ? parameter.shape.Reverse().ToArray() : parameter.shape;
-            return new SafeTensorsEntry(name, StoredDType.F32, shape, stream =>
+            return new SafeTensorsEntry(name, dtype, shape, stream =>
             {
                 using var scope = NewDisposeScope();
-                var stored = conv1D ? parameter.detach().t().contiguous() : parameter.detach().contiguous();
+                var stored = (conv1D ? parameter.detach().t() : parameter.detach()).to_type(scalar).contiguous();
                 stream.Write(stored.bytes);
             });
         }).ToList();

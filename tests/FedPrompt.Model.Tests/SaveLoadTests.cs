@@ -1,5 +1,6 @@
 using FedPrompt.Testing;
 using FedPrompt.Model;
+using FedPrompt.Model.Checkpoints;
 
 namespace FedPrompt.Model.Tests;
 
@@ -25,5 +26,21 @@ public class SaveLoadTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData(StoredDType.F16, 1e-2)]
+    [InlineData(StoredDType.BF16, 5e-2)]
+    public void AModelSavedInHalfPrecisionLoadsCloseToTheOriginal(StoredDType dtype, double tolerance)
+    {
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-megatron.nemo"));
+        using var folder = new TemporaryDirectory();
+        model.Save(folder.Path, dtype);
+        using var loaded = LanguageModel.Load(folder.Path);
+        Assert.Equal([dtype], loaded.StoredTypes);
+        var tokens = loaded.Tokenizer.Encode("Operating profit rose to EUR 13.1 mn");
+        var worst = model.LogProbabilities(tokens).Zip(loaded.LogProbabilities(tokens), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst < tolerance * 10, $"max |Δ log p| {worst}");
+        Assert.True(new FileInfo(Path.Combine(folder.Path, "model.safetensors")).Length < 2 * 60_288 + 4096);
     }
 }

@@ -143,7 +143,6 @@ public static partial class HuggingFaceFolder
         ["activation_function"] = config.Activation == GptActivation.GeluTanh ? "gelu_new" : "gelu",
         ["layer_norm_epsilon"] = config.LayerNormEpsilon,
         ["tie_word_embeddings"] = true,
-        ["torch_dtype"] = "float32",
     };
 
     public static bool IsConv1DWeight(string name) => Conv1DWeight().IsMatch(name);

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using FedPrompt.Model.Checkpoints;
+using Spectre.Console.Cli;
+
+namespace FedPrompt.Cli.Commands.Model;
+
+/// <summary>Writes any model the engine loads (.nemo, .bin, sharded, fp16 …) as a plain Hugging Face folder.</summary>
+public sealed class ModelConvertCommand : Command<ModelConvertCommand.Settings>
+{
+    public sealed class Settings : ModelSettings
+    {
+        [CommandOption("--out <DIR>")] [Description("The Hugging Face folder to write")] public string Out { get; init; } = "";
+        [CommandOption("--dtype <TYPE>")] [Description("f32 (default), f16 or bf16")] public string DType { get; init; } = "f32";
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            string.IsNullOrEmpty(Out) ? Spectre.Console.ValidationResult.Error("--out is required") : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var dtype = settings.DType.ToLowerInvariant() switch
+        {
+            "f32" or "fp32" or "float32" => StoredDType.F32,
+            "f16" or "fp16" or "float16" => StoredDType.F16,
+            "bf16" or "bfloat16" => StoredDType.BF16,
+            _ => throw new ArgumentException($"--dtype {settings.DType}: expected f32, f16 or bf16"),
+        };
+        using var model = settings.LoadModel();
+        model.Save(settings.Out, dtype);
+        Console.Out.WriteLine($"{model.Origin} → {settings.Out} ({dtype})");
+        return 0;
+    }
+}
