@@ -80,7 +80,8 @@ public sealed class Pretrainer
             double lr = schedule.At(step);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             // Dropout draws from the global generator: seeding it per step makes a run, and a run
-            // resumed from any checkpoint, draw the same masks.
+            // resumed from any checkpoint, draw the same masks, provided nothing else in the process
+            // draws from it meanwhile (the CLI runs the pretrainer alone).
             torch.manual_seed(unchecked(_options.Seed * 1_000_003 + step));
             using (var scope = NewDisposeScope())
             {

@@ -3,6 +3,7 @@ using FedPrompt.Testing;
 
 namespace FedPrompt.Model.Tests.Pretraining;
 
+[Collection(nameof(GlobalGeneratorCollection))]
 public class PretrainerTests
 {
     /// <summary>A small corpus: the sample articles repeated under different ids, 1 in 4 held out.</summary>
