@@ -57,7 +57,8 @@ public static class ExperimentReportWriter
         plot.Title($"{family.Family}: validation loss");
         plot.XLabel("epoch (alone, centralised) / round (FedAvg, one epoch per round)");
         plot.YLabel("validation loss");
-        plot.ShowLegend();
+        // Validation curves fall, so the upper right is where they are not.
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(Path.Combine(folder, "val_loss.png"), 900, 560);
         plot.SaveSvg(Path.Combine(folder, "val_loss.svg"), 900, 560);
     }
