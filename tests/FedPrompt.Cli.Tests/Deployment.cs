@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using FedPrompt.Federation.Grpc;
 using FedPrompt.Testing;
 
 namespace FedPrompt.Cli.Tests;
@@ -16,7 +15,7 @@ public sealed class Deployment : IDisposable
 
     public Deployment(int sites, string project = "fpb")
     {
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         Sites = Enumerable.Range(1, sites).Select(i => $"site-{i}").ToArray();
         Kits = Provision(Folder.Path, project, Port, Sites);
         Data = Path.Combine(Folder.Path, "data");
@@ -31,15 +30,6 @@ public sealed class Deployment : IDisposable
     public string Workspace => Path.Combine(Folder.Path, "workspace");
     public string Admin => Kit("admin@example.org");
     public string Kit(string name) => Path.Combine(Kits, name);
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     public static string Provision(string folder, string project, int port, params string[] sites)
     {

@@ -32,6 +32,8 @@ public class ExperimentTests
                 Assert.Equal(2, curve.Count);
                 Assert.True(curve[1] < curve[0], $"{run.GetProperty("name").GetString()}: validation loss {curve[0]:F4} → {curve[1]:F4}");
             }
+            // Three equal sites: the centralised run's schedule spans three sites' data.
+            Assert.InRange(family.GetProperty("centralised_schedule_scale").GetDouble(), 2.99, 3.01);
             var name = family.GetProperty("family").GetString()!;
             Assert.True(new FileInfo(Path.Combine(folder.Path, name, "val_loss.png")).Length > 1000);
             Assert.True(new FileInfo(Path.Combine(folder.Path, name, "val_loss.svg")).Length > 1000);

@@ -10,8 +10,9 @@ public sealed record TestResult(int Examples, double Loss, double Accuracy, doub
 public sealed record RunResult(string Name, string Kind, IReadOnlyList<CurvePoint> Curve, int BestStep, double BestValidationLoss, double FinalValidationLoss,
     TestResult Test, string BestEncoder, double Seconds);
 
-/// <summary>Every run of one p-tuning family (one job's settings).</summary>
-public sealed record FamilyReport(string Family, string Job, string Encoder, long EncoderParameters, int Rounds, int LocalEpochs, IReadOnlyList<RunResult> Runs);
+/// <summary>Every run of one p-tuning family (one job's settings); the centralised run's warmup and max steps are the job's times <paramref name="CentralisedScheduleScale"/>.</summary>
+public sealed record FamilyReport(string Family, string Job, string Encoder, long EncoderParameters, int Rounds, int LocalEpochs, double CentralisedScheduleScale,
+    IReadOnlyList<RunResult> Runs);
 
 /// <summary>What `fedprompt experiment` measured, written as report.json (and rendered as report.md and plots).</summary>
 public sealed record ExperimentReport(DateTimeOffset Date, string Machine, string Model, string ModelDescription, bool Quick, double WallSeconds,

@@ -39,11 +39,14 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         var split = SiteSplitter.Split(prepared.Train.FilePath, Path.Combine(data, "sites"), siteCount: 3);
         say($"data: {prepared.Train.RecordCount} train / {prepared.Validation.RecordCount} validation / {prepared.Test.RecordCount} test; sites {string.Join(", ", split.Sites.Select(s => $"{s.SiteName} {s.RecordCount}"))}");
 
-        var families = options.Jobs.Select(job => RunFamily(job, options, data, cancel)).ToList();
+        // The centralised run sees all sites' data per epoch; its schedule is stretched by as much,
+        // so that it warms up and anneals over the same epochs as a site does, not in its first few.
+        double centralisedScale = prepared.Train.RecordCount / split.Sites.Average(s => (double)s.RecordCount);
+        var families = options.Jobs.Select(job => RunFamily(job, options, data, centralisedScale, cancel)).ToList();
         return new ExperimentReport(DateTimeOffset.UtcNow, Machine(), model.Origin, model.Describe(), options.Quick, clock.Elapsed.TotalSeconds, families);
     }
 
-    FamilyReport RunFamily(string jobFolder, ExperimentOptions options, string data, CancellationToken cancel)
+    FamilyReport RunFamily(string jobFolder, ExperimentOptions options, string data, double centralisedScale, CancellationToken cancel)
     {
         var job = JobDefinition.Load(jobFolder);
         var site = job.Site;
@@ -59,11 +62,21 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         foreach (var name in job.Meta.Sites)
             runs.Add(Local($"{name} alone", "local", site.TrainFor(name, data), validation, test, localEpochs, site.Tuning, Path.Combine(output, "local", name), options, cancel));
         runs.Add(FedAvg(jobFolder, rounds, data, test, output, options, cancel));
-        runs.Add(Local("centralised", "centralised", Path.Combine(data, "financial_phrase_bank_train.jsonl"), validation, test, localEpochs, site.Tuning,
+        var training = site.Tuning.Training;
+        var centralised = site.Tuning with
+        {
+            Training = training with
+            {
+                WarmupSteps = (int)Math.Round(training.WarmupSteps * centralisedScale),
+                MaxSteps = (int)Math.Round(training.MaxSteps * centralisedScale),
+            },
+        };
+        say($"  centralised: schedule stretched ×{centralisedScale:F2} to its data: warmup {centralised.Training.WarmupSteps}, max steps {centralised.Training.MaxSteps}");
+        runs.Add(Local("centralised", "centralised", Path.Combine(data, "financial_phrase_bank_train.jsonl"), validation, test, localEpochs, centralised,
             Path.Combine(output, "centralised"), options, cancel));
 
         long parameters = Tuning.Encoders.PromptEncoder.Create(site.Tuning.Encoder, model).ParameterCount;
-        return new FamilyReport(family, job.Meta.Name, site.Tuning.Encoder.Type.ToString().ToLowerInvariant(), parameters, rounds, localEpochs, runs);
+        return new FamilyReport(family, job.Meta.Name, site.Tuning.Encoder.Type.ToString().ToLowerInvariant(), parameters, rounds, localEpochs, centralisedScale, runs);
     }
 
     RunResult Local(string name, string kind, string train, string validation, string test, int epochs, TuningSettings settings, string output,

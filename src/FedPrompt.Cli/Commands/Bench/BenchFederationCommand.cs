@@ -43,7 +43,7 @@ public sealed class BenchFederationCommand : Command<BenchFederationCommand.Sett
         try
         {
             var sites = Enumerable.Range(1, settings.Sites).Select(i => $"site-{i}").ToList();
-            int port = FreePort();
+            int port = LoopbackPort.Free();
             Provisioner.Provision(new ProjectDefinition("bench", new ServerDefinition("server", "localhost", port), sites, ["admin"], 1), Path.Combine(folder, "kits"));
             var job = WriteJob(Path.Combine(folder, "job"), sites, settings.Rounds);
             var shape = SyntheticLearner.MlpEncoderShape(settings.Hidden);
@@ -142,15 +142,6 @@ public sealed class BenchFederationCommand : Command<BenchFederationCommand.Sett
         File.WriteAllText(Path.Combine(folder, "app_server", "config.json"), new JsonObject { ["num_rounds"] = rounds, ["min_clients"] = sites.Count, ["wait_time_after_min_received"] = 0 }.ToJsonString());
         File.WriteAllText(Path.Combine(folder, "app_site", "config.json"), new JsonObject { ["train"] = "unused", ["validation"] = "unused" }.ToJsonString());
         return folder;
-    }
-
-    static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     static async Task WaitForPort(int port, CancellationToken cancel)
