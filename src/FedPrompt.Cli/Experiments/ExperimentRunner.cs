@@ -93,8 +93,14 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
     {
         var clock = Stopwatch.StartNew();
         var simulation = new SimulationOptions { JobFolder = jobFolder, Workspace = Path.Combine(output, "fedavg"), DataFolder = data, Rounds = rounds };
-        var (state, store) = Simulator.RunAsync(simulation, model, logs,
-            s => say($"  FedAvg: round {s.Rounds.Count - 1} validation loss {s.Rounds[^1].ValidationLoss:F4}"), cancel).GetAwaiter().GetResult();
+        int reported = -1;
+        // The simulator reports every state it commits; the job's end commits the last round again.
+        var (state, store) = Simulator.RunAsync(simulation, model, logs, s =>
+        {
+            if (s.Rounds.Count - 1 == reported) return;
+            reported = s.Rounds.Count - 1;
+            say($"  FedAvg: round {reported} validation loss {s.Rounds[^1].ValidationLoss:F4}");
+        }, cancel).GetAwaiter().GetResult();
         if (state.Status != JobStatuses.Finished) throw new InvalidOperationException($"the FedAvg job {state.Status}: {state.Message}");
         // The model a round's sites validated is the global model after the previous round's
         // aggregation: round r's loss belongs to r rounds of training, like epoch r alone.

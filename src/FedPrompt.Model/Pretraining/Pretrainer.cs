@@ -40,8 +40,13 @@ public sealed class Pretrainer
 
     /// <param name="corpus">Reuters-21578 folder.</param>
     /// <param name="startFrom">A model to continue from (fresh optimizer), or null for random weights.</param>
-    public PretrainingResult Run(string corpus, string? startFrom, IProgress<PretrainingProgress>? progress, CancellationToken cancel = default)
+    /// <param name="pauseAfter">Stop after this step's checkpoint (the schedule still spans all the
+    /// steps), writing the model so far; running again goes on from there. Null runs to the end.</param>
+    public PretrainingResult Run(string corpus, string? startFrom, IProgress<PretrainingProgress>? progress, CancellationToken cancel = default,
+        int? pauseAfter = null)
     {
+        if (pauseAfter is <= 0) throw new ArgumentOutOfRangeException(nameof(pauseAfter), pauseAfter, "the step to pause after must be positive");
+        int end = Math.Min(_options.Steps, pauseAfter ?? int.MaxValue);
         TorchNative.EnsureLoaded();
         var tokenizer = GptTokenizer.Gpt2();
         var (trainArticles, heldOutArticles) = ReutersCorpus.Split(ReutersCorpus.Read(corpus), _options.HeldOutEvery);
@@ -74,7 +79,7 @@ public sealed class Pretrainer
         var clock = Stopwatch.StartNew();
         long tokensAtStart = state.Tokens;
         double loss = double.NaN;
-        for (int step = state.Step; step < _options.Steps; step++)
+        for (int step = state.Step; step < end; step++)
         {
             cancel.ThrowIfCancellationRequested();
             double lr = schedule.At(step);
@@ -95,7 +100,7 @@ public sealed class Pretrainer
             }
             state = state with { Step = step + 1, Tokens = state.Tokens + (long)_options.BatchSize * _options.SequenceLength };
             double? heldOutLoss = null;
-            bool last = step + 1 == _options.Steps;
+            bool last = step + 1 == end;
             if ((step + 1) % _options.EvaluateEvery == 0 || last)
             {
                 heldOutLoss = Evaluate(gpt, heldOut);

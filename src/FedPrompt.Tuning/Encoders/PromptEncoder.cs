@@ -32,14 +32,21 @@ public abstract class PromptEncoder : nn.Module
         settings.Validated();
         using var noGrad = no_grad();
         // Same seed, same initial encoder: sites that start from the same configuration agree.
-        manual_seed(settings.Seed);
-        return settings.Type switch
+        // TorchSharp's module initialisers draw from the process-wide generator only, so seeding it
+        // and constructing are one step that two encoders made at once must not interleave.
+        lock (Seeding)
         {
-            PromptEncoderType.Mlp => new MlpPromptEncoder(settings, model.Config.Embedding),
-            PromptEncoderType.Lstm => new LstmPromptEncoder(settings, model.Config.Embedding),
-            PromptEncoderType.Embedding => new EmbeddingPromptEncoder(settings, model),
-            PromptEncoderType.Deep => new DeepPromptEncoder(settings, model),
-            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Type, "unknown prompt encoder type"),
-        };
+            manual_seed(settings.Seed);
+            return settings.Type switch
+            {
+                PromptEncoderType.Mlp => new MlpPromptEncoder(settings, model.Config.Embedding),
+                PromptEncoderType.Lstm => new LstmPromptEncoder(settings, model.Config.Embedding),
+                PromptEncoderType.Embedding => new EmbeddingPromptEncoder(settings, model),
+                PromptEncoderType.Deep => new DeepPromptEncoder(settings, model),
+                _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Type, "unknown prompt encoder type"),
+            };
+        }
     }
+
+    static readonly Lock Seeding = new();
 }

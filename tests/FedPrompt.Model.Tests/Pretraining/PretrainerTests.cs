@@ -75,6 +75,28 @@ public class PretrainerTests
         Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
     }
 
+    [Fact]
+    public void ARunPausedAfterAStepGoesOnToTheSameModelAsAStraightOne()
+    {
+        using var folder = new TemporaryDirectory();
+        var corpus = Corpus(folder);
+        var straight = Path.Combine(folder.Path, "straight");
+        new Pretrainer(Options(10), straight).Run(corpus, null, null);
+
+        var paused = Path.Combine(folder.Path, "paused");
+        var first = new Pretrainer(Options(10), paused).Run(corpus, null, null, pauseAfter: 6);
+        Assert.Equal(6, first.Steps);
+        Assert.Equal(6L * 4 * 16, first.TokensSeen);
+        using (var sofar = LanguageModel.Load(paused)) Assert.Equal(2, sofar.Config.Layers);
+        var second = new Pretrainer(Options(10), paused).Run(corpus, null, null);
+        Assert.Equal(10, second.Steps);
+
+        using var a = LanguageModel.Load(straight);
+        using var b = LanguageModel.Load(paused);
+        var tokens = a.Tokenizer.Encode("BAHIA COCOA REVIEW Showers continued");
+        Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
+    }
+
     sealed class Progress(Action<PretrainingProgress> report) : IProgress<PretrainingProgress>
     {
         public void Report(PretrainingProgress value) => report(value);

@@ -32,10 +32,14 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--eval-every <N>")] public int EvaluateEvery { get; init; } = new PretrainingOptions().EvaluateEvery;
         [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = new PretrainingOptions().CheckpointEvery;
         [CommandOption("--seed <N>")] public long Seed { get; init; } = new PretrainingOptions().Seed;
+        [CommandOption("--pause-after <N>")] [Description("Stop after step N's checkpoint, the schedule still spanning --steps; rerun to go on")]
+        public int? PauseAfter { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores)")] public int? Threads { get; init; }
 
         public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
+            string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required")
+            : PauseAfter is <= 0 ? ValidationResult.Error($"--pause-after must be a positive step (got {PauseAfter})")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -63,9 +67,9 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
                     if (p.HeldOutLoss is { } heldOut)
                         AnsiConsole.MarkupLine($"step {p.Step}: held-out loss {heldOut:F4} (perplexity {Math.Exp(heldOut):F1}), {p.Tokens:N0} tokens");
                 });
-                result = new Pretrainer(options, settings.Out).Run(corpus, settings.From, progress, cancellationToken);
+                result = new Pretrainer(options, settings.Out).Run(corpus, settings.From, progress, cancellationToken, settings.PauseAfter);
             });
-        AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps, {result.TokensSeen:N0} tokens ({result.Epochs:F2} epochs), " +
+        AnsiConsole.MarkupLine($"[green]{(result.Steps < options.Steps ? $"paused at step {result.Steps} of {options.Steps}, rerun to go on" : "done")}[/]: {result.Steps} steps, {result.TokensSeen:N0} tokens ({result.Epochs:F2} epochs), " +
             $"held-out loss {result.HeldOutLoss:F4}, perplexity {result.HeldOutPerplexity:F1}, {result.WallSeconds / 3600:F2} h → {Markup.Escape(settings.Out)}");
         return 0;
     }
