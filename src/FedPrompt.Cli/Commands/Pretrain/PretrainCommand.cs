@@ -12,7 +12,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--corpus <DIR>")] [Description("Reuters-21578 folder (reut2-*.sgm[.gz]); default: the repository's data/reuters21578")]
+        [CommandOption("--corpus <DIR>")] [Description("Reuters-21578 folder (reut2-*.sgm or .sgm.gz); default: the repository's data/reuters21578")]
         public string? Corpus { get; init; }
         [CommandOption("--out <DIR>")] [Description("Output Hugging Face folder; holds a resumable checkpoint while training")]
         public string Out { get; init; } = "";
