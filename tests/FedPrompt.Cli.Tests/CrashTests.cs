@@ -1,3 +1,4 @@
+using FedPrompt.Federation.Grpc;
 using FedPrompt.Model.Checkpoints;
 
 namespace FedPrompt.Cli.Tests;
@@ -142,7 +143,7 @@ public class CrashTests
     {
         using var deployment = new Deployment(sites: 2);
         // site-2 reaches the server through a proxy that can cut the connection.
-        int proxyPort = FedPrompt.Federation.Grpc.LoopbackPort.Free();
+        int proxyPort = LoopbackPort.Free();
         var kitFile = Path.Combine(deployment.Kit("site-2"), "kit.json");
         var kit = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(kitFile))!.AsObject();
         kit["server_port"] = proxyPort;

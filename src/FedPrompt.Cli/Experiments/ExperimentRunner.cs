@@ -93,13 +93,10 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
     {
         var clock = Stopwatch.StartNew();
         var simulation = new SimulationOptions { JobFolder = jobFolder, Workspace = Path.Combine(output, "fedavg"), DataFolder = data, Rounds = rounds };
-        int reported = -1;
-        // The simulator reports every state it commits; the job's end commits the last round again.
+        // The server also raises RoundClosed when the job ends, with the last round again.
         var (state, store) = Simulator.RunAsync(simulation, model, logs, s =>
         {
-            if (s.Rounds.Count - 1 == reported) return;
-            reported = s.Rounds.Count - 1;
-            say($"  FedAvg: round {reported} validation loss {s.Rounds[^1].ValidationLoss:F4}");
+            if (!JobStatuses.IsOver(s.Status)) say($"  FedAvg: round {s.Rounds.Count - 1} validation loss {s.Rounds[^1].ValidationLoss:F4}");
         }, cancel).GetAwaiter().GetResult();
         if (state.Status != JobStatuses.Finished) throw new InvalidOperationException($"the FedAvg job {state.Status}: {state.Message}");
         // The model a round's sites validated is the global model after the previous round's

@@ -45,10 +45,7 @@ public class PretrainerTests
         var corpus = Corpus(folder);
         new Pretrainer(Options(10), Path.Combine(folder.Path, "a")).Run(corpus, null, null);
         new Pretrainer(Options(10), Path.Combine(folder.Path, "b")).Run(corpus, null, null);
-        using var a = LanguageModel.Load(Path.Combine(folder.Path, "a"));
-        using var b = LanguageModel.Load(Path.Combine(folder.Path, "b"));
-        var tokens = a.Tokenizer.Encode("BAHIA COCOA REVIEW Showers continued");
-        Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
+        SameModel(Path.Combine(folder.Path, "a"), Path.Combine(folder.Path, "b"));
     }
 
     [Fact]
@@ -69,10 +66,7 @@ public class PretrainerTests
         Assert.True(Directory.Exists(Path.Combine(interrupted, "checkpoint")));
         new Pretrainer(Options(10), interrupted).Run(corpus, null, null);
 
-        using var a = LanguageModel.Load(straight);
-        using var b = LanguageModel.Load(interrupted);
-        var tokens = a.Tokenizer.Encode("BAHIA COCOA REVIEW Showers continued");
-        Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
+        SameModel(straight, interrupted);
     }
 
     [Fact]
@@ -91,8 +85,14 @@ public class PretrainerTests
         var second = new Pretrainer(Options(10), paused).Run(corpus, null, null);
         Assert.Equal(10, second.Steps);
 
-        using var a = LanguageModel.Load(straight);
-        using var b = LanguageModel.Load(paused);
+        SameModel(straight, paused);
+    }
+
+    /// <summary>The two saved models give bit-identical log-probabilities.</summary>
+    static void SameModel(string first, string second)
+    {
+        using var a = LanguageModel.Load(first);
+        using var b = LanguageModel.Load(second);
         var tokens = a.Tokenizer.Encode("BAHIA COCOA REVIEW Showers continued");
         Assert.Equal(a.LogProbabilities(tokens), b.LogProbabilities(tokens));
     }
