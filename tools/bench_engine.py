@@ -32,6 +32,24 @@ def frozen_gpt(layers, hidden, vocab, positions, gen):
         for _ in range(layers)]}
 
 
+def in_precision(model, precision):
+    """The frozen weights held in bf16 for --precision bf16 as FedPrompt holds them: embeddings and
+    linear layers in bf16, LayerNorms in fp32."""
+    if precision == "fp32":
+        return model
+    if isinstance(model, torch.Tensor):
+        return model.to(torch.bfloat16)
+    if isinstance(model, dict):
+        return {k: v if k.startswith("ln") else in_precision(v, precision) for k, v in model.items()}
+    return [in_precision(v, precision) for v in model]
+
+
+def autocast(precision):
+    """bf16 autocast, the way a PyTorch user runs a bf16 model on a CPU: products in bf16, LayerNorm,
+    softmax and the loss in fp32."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
 def parameters(model):
     if isinstance(model, torch.Tensor):
         yield model
@@ -53,7 +71,7 @@ def attention_sdpa(q, k, v):
 
 def step(model, ids, targets, heads, attention):
     batch, seq = ids.shape
-    x = (model["wte"][ids] + model["wpe"][:seq]).detach().requires_grad_(True)
+    x = (model["wte"][ids].float() + model["wpe"][:seq].float()).detach().requires_grad_(True)
     h = x
     for blk in model["blocks"]:
         a = F.layer_norm(h, h.shape[-1:], **blk["ln_1"])
@@ -79,13 +97,14 @@ def main():
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seq", type=int, default=42)
     parser.add_argument("--attention", choices=("matmul", "sdpa"), default="matmul")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = parser.parse_args()
     if args.attention == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
         parser.error(f"torch {torch.__version__} has no scaled_dot_product_attention")
 
     torch.set_num_threads(2)
     gen = torch.Generator().manual_seed(0)
-    model = frozen_gpt(args.layers, args.hidden, args.vocab, args.positions, gen)
+    model = in_precision(frozen_gpt(args.layers, args.hidden, args.vocab, args.positions, gen), args.precision)
     weights = list(parameters(model))
     assert not any(w.requires_grad for w in weights)
     ids = torch.randint(args.vocab, (args.batch, args.seq), generator=gen)
@@ -93,15 +112,17 @@ def main():
     attention = attention_sdpa if args.attention == "sdpa" else attention_matmul
 
     for _ in range(2):
-        step(model, ids, targets, args.heads, attention)
+        with autocast(args.precision):
+            step(model, ids, targets, args.heads, attention)
     start = time.perf_counter()
     for _ in range(args.iterations):
-        step(model, ids, targets, args.heads, attention)
+        with autocast(args.precision):
+            step(model, ids, targets, args.heads, attention)
     elapsed = time.perf_counter() - start
 
     print(json.dumps({
         "impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "attention": args.attention,
+        "attention": args.attention, "precision": args.precision,
         "shape": {k: getattr(args, k) for k in ("layers", "hidden", "heads", "vocab", "positions", "batch", "seq")},
         "examples_per_s": round(args.batch * args.iterations / elapsed, 3),
         "ms_per_step": round(1000 * elapsed / args.iterations, 1),

@@ -19,7 +19,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from bench_engine import attention_matmul, frozen_gpt, parameters
+from bench_engine import attention_matmul, autocast, frozen_gpt, in_precision, parameters
 
 
 def encoder(hidden, virtual, width):
@@ -48,12 +48,21 @@ def batch(examples, pad):
             torch.tensor(positions), torch.tensor(targets))
 
 
-def step(model, enc, optimizer, examples, heads, mode):
+def step(model, enc, optimizer, examples, heads, mode, precision):
+    with autocast(precision):
+        loss = forward(model, enc, examples, heads, mode)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def forward(model, enc, examples, heads, mode):
     ids, slots, positions, targets = batch(examples, pad=50256)
     b, t = ids.shape
     virtual = enc["mlp"](enc["embedding"].weight)
-    words = model["wte"][ids]
-    x = torch.where((slots >= 0).unsqueeze(-1), virtual[slots.clamp(min=0)], words) + model["wpe"][:t]
+    words = model["wte"][ids].float()
+    x = torch.where((slots >= 0).unsqueeze(-1), virtual[slots.clamp(min=0)].float(), words) + model["wpe"][:t].float()
     h = x
     for blk in model["blocks"]:
         a = F.layer_norm(h, h.shape[-1:], **blk["ln_1"])
@@ -72,10 +81,7 @@ def step(model, enc, optimizer, examples, heads, mode):
         loss = (losses * mask).sum() / mask.sum()
     else:
         loss = F.cross_entropy(h.reshape(b * t, -1)[positions] @ model["wte"].T, targets)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
-    optimizer.step()
-    optimizer.zero_grad()
+    return loss
 
 
 def main():
@@ -85,24 +91,26 @@ def main():
     parser.add_argument("--layers", type=int, default=24)
     parser.add_argument("--hidden", type=int, default=1024)
     parser.add_argument("--heads", type=int, default=16)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                        help="bf16: frozen weights held in bf16 and the step under bf16 autocast; the encoder and AdamW stay fp32")
     args = parser.parse_args()
     torch.set_num_threads(2)
     data = json.load(open(args.examples))
     examples, micro = data["examples"], data["micro_batch"]
     random.Random(1234).shuffle(examples)
-    model = frozen_gpt(args.layers, args.hidden, 50257, 1024, torch.Generator().manual_seed(0))
+    model = in_precision(frozen_gpt(args.layers, args.hidden, 50257, 1024, torch.Generator().manual_seed(0)), args.precision)
     enc = encoder(args.hidden, data["virtual_tokens"], 2048)
     optimizer = torch.optim.AdamW(enc.parameters(), lr=1e-4, betas=(0.9, 0.98), weight_decay=0.01)
     batches = [examples[i:i + micro] for i in range(0, len(examples) - micro + 1, micro)]
     for b in batches[:2]:
-        step(model, enc, optimizer, b, args.heads, args.mode)
+        step(model, enc, optimizer, b, args.heads, args.mode, args.precision)
     start = time.perf_counter()
     for b in batches[2:]:
-        step(model, enc, optimizer, b, args.heads, args.mode)
+        step(model, enc, optimizer, b, args.heads, args.mode, args.precision)
     seconds = time.perf_counter() - start
     timed = len(batches) - 2
     print(json.dumps({
-        "impl": "pytorch", "mode": args.mode, "torch": torch.__version__, "threads": 2,
+        "impl": "pytorch", "mode": args.mode, "precision": args.precision, "torch": torch.__version__, "threads": 2,
         "examples_per_s": round(timed * micro / seconds, 3), "ms_per_step": round(seconds * 1000 / timed, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "weights_mb": round(sum(w.numel() * w.element_size() for w in parameters(model)) / 2**20, 1),

@@ -12,6 +12,16 @@ namespace FedPrompt.Model;
 /// The forward pass takes word embeddings rather than ids so that p-tuning can hand in sequences
 /// whose virtual positions carry a prompt encoder's output, and returns hidden states so that
 /// callers apply the LM head only where they need logits.
+///
+/// Precision follows PyTorch's bf16 autocast: every matrix product (the linear layers, attention,
+/// the LM head) runs in <see cref="ComputeType"/>, while the residual stream, the LayerNorms (their
+/// statistics and parameters) and the logits stay fp32. The residual stream carries the sum of every
+/// layer's contribution and the gradient that reaches a prompt encoder at the input, so rounding it to
+/// bf16's 8 bits at each of the 2·layers additions would compound; a LayerNorm's mean and variance
+/// of hundreds of values need fp32 for the same reason; and log-softmax and the loss read small
+/// differences between large logits. The weights are held in <see cref="WeightType"/>: bf16 for a
+/// frozen model (half the memory), fp32 master weights when pretraining in bf16 (the products cast
+/// them per step, so AdamW updates in fp32 and the gradients flow back through the casts in fp32).
 /// </summary>
 public sealed class Gpt : nn.Module
 {
@@ -20,12 +30,17 @@ public sealed class Gpt : nn.Module
     readonly Block[] _blocks;
     readonly LayerNorm _lnF;
 
-    public Gpt(GptConfig config) : base("gpt")
+    /// <param name="weightType">Float32 or BFloat16: the matrices and embeddings; LayerNorms are always fp32.</param>
+    public Gpt(GptConfig config, ScalarType weightType = ScalarType.Float32) : base("gpt")
     {
         Config = config.Validated("model config");
-        _wte = nn.Embedding(config.VocabSize, config.Embedding);
-        _wpe = nn.Embedding(config.Positions, config.Embedding);
-        _blocks = Enumerable.Range(0, config.Layers).Select(_ => new Block(config)).ToArray();
+        if (weightType is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"weights are held in Float32 or BFloat16, not {weightType}");
+        WeightType = weightType;
+        ComputeType = weightType;
+        _wte = nn.Embedding(config.VocabSize, config.Embedding, dtype: weightType);
+        _wpe = nn.Embedding(config.Positions, config.Embedding, dtype: weightType);
+        _blocks = Enumerable.Range(0, config.Layers).Select(_ => new Block(config, weightType)).ToArray();
         _lnF = nn.LayerNorm(config.Embedding, config.LayerNormEpsilon);
         register_module("wte", _wte);
         register_module("wpe", _wpe);
@@ -35,13 +50,23 @@ public sealed class Gpt : nn.Module
 
     public GptConfig Config { get; }
 
+    public ScalarType WeightType { get; }
+
+    /// <summary>The element type of the matrix products; bf16 over fp32 weights is mixed-precision training.</summary>
+    public ScalarType ComputeType
+    {
+        get;
+        set => field = value is ScalarType.Float32 or ScalarType.BFloat16 ? value
+            : throw new ArgumentException($"the model computes in Float32 or BFloat16, not {value}");
+    }
+
     /// <summary>Dropout applied in training mode (pretraining); checkpoints carry none.</summary>
     public double Dropout { get; set; }
 
     public Tensor TokenEmbedding => _wte.weight!;
 
-    /// <summary>Word embeddings of token ids, [batch, length] → [batch, length, embedding].</summary>
-    public Tensor EmbedTokens(Tensor ids) => _wte.forward(ids);
+    /// <summary>Word embeddings of token ids, [batch, length] → [batch, length, embedding], in fp32 (the residual stream's type).</summary>
+    public Tensor EmbedTokens(Tensor ids) => _wte.forward(ids).to_type(ScalarType.Float32);
 
     /// <summary>Final (post ln_f) hidden states, [batch, length, embedding].</summary>
     /// <param name="wordEmbeddings">[batch, length, embedding]; position embeddings are added here.</param>
@@ -70,10 +95,10 @@ public sealed class Gpt : nn.Module
             throw new ArgumentException($"position {positionIds.max().item<long>()} requested; the model has {Config.Positions}");
         }
 
-        var x = F.dropout(wordEmbeddings + _wpe.forward(positionIds), Dropout, training);
-        var mask = AttentionMask(length, past, attentionMask, wordEmbeddings.device);
+        var x = F.dropout(wordEmbeddings.to_type(ScalarType.Float32) + _wpe.forward(positionIds).to_type(ScalarType.Float32), Dropout, training);
+        var hidden = HiddenKeys(length, past, attentionMask, wordEmbeddings.device);
         for (int i = 0; i < _blocks.Length; i++)
-            x = _blocks[i].Forward(x, i, cache, mask, training ? Dropout : 0);
+            x = _blocks[i].Forward(x, i, cache, hidden, training ? Dropout : 0, ComputeType);
         cache?.Advance(length);
         return _lnF.forward(x).MoveToOuterDisposeScope();
     }
@@ -81,24 +106,29 @@ public sealed class Gpt : nn.Module
     /// <summary>Hidden states of token ids [batch, length]: <see cref="Forward"/> on their word embeddings.</summary>
     public Tensor ForwardTokens(Tensor ids, KvCache? cache = null) => Forward(EmbedTokens(ids), cache);
 
-    /// <summary>The tied LM head: hidden states [..., embedding] → logits [..., vocabulary].</summary>
-    public Tensor LmHead(Tensor hidden) => F.linear(hidden, _wte.weight!);
+    /// <summary>The tied LM head: hidden states [..., embedding] → fp32 logits [..., vocabulary]
+    /// (the product in <see cref="ComputeType"/>, what follows it in fp32).</summary>
+    public Tensor LmHead(Tensor hidden) =>
+        F.linear(hidden.to_type(ComputeType), _wte.weight!.to_type(ComputeType)).to_type(ScalarType.Float32);
 
-    /// <summary>Null when plain causal attention suffices (the fast path); otherwise a boolean mask,
-    /// true where a query may attend a key: causal over the cache and the new positions, restricted
-    /// by the padding mask. Each query keeps its own key so a fully padded row cannot produce NaN.</summary>
-    static Tensor? AttentionMask(int length, int past, Tensor? attentionMask, Device device)
+    /// <summary>A linear layer in the compute type: a no-op cast when the weights are held in it.</summary>
+    static Tensor Project(Linear linear, Tensor x, ScalarType compute) =>
+        F.linear(x.to_type(compute), linear.weight!.to_type(compute), linear.bias?.to_type(compute));
+
+    /// <summary>True where a query may not attend a key: the future (causal over the cache and the new
+    /// positions) and, with a padding mask, the padding. Each query keeps its own key so a fully
+    /// padded row cannot produce NaN.</summary>
+    static Tensor HiddenKeys(int length, int past, Tensor? attentionMask, Device device)
     {
-        if (past == 0 && attentionMask is null) return null;
         int total = past + length;
         var queryAt = arange(past, total, device: device).unsqueeze(1);
         var keyAt = arange(total, device: device).unsqueeze(0);
-        var mask = keyAt <= queryAt;
-        if (attentionMask is null) return mask;
+        var future = keyAt > queryAt;
+        if (attentionMask is null) return future;
         if (attentionMask.dim() != 2 || attentionMask.shape[1] != total)
             throw new ArgumentException($"attention mask must be [batch, {total}], got [{string.Join(", ", attentionMask.shape)}]");
-        var keep = attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
-        return (mask & keep) | (keyAt == queryAt);
+        var padding = attentionMask.eq(0).unsqueeze(1).unsqueeze(1);
+        return (future | padding) & (keyAt != queryAt);
     }
 
     /// <summary>GPT-2's initialisation for training from scratch: N(0, 0.02), residual projections
@@ -112,6 +142,9 @@ public sealed class Gpt : nn.Module
         double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
         foreach (var (name, p) in named_parameters())
         {
+            // One parameter's fp32 draw at a time: left to the garbage collector, the draws of a
+            // 345M model would hold twice its fp32 weights at once.
+            using var scope = NewDisposeScope();
             if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else if (name.Contains("ln_", StringComparison.Ordinal)) p.fill_(1);
             else p.copy_(randn(p.shape, generator: generator) * (name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
@@ -132,22 +165,23 @@ public sealed class Gpt : nn.Module
         readonly LayerNorm _ln2;
         readonly Mlp _mlp;
 
-        public Block(GptConfig config) : base("block")
+        public Block(GptConfig config, ScalarType weightType) : base("block")
         {
             _ln1 = nn.LayerNorm(config.Embedding, config.LayerNormEpsilon);
-            _attn = new Attention(config);
+            _attn = new Attention(config, weightType);
             _ln2 = nn.LayerNorm(config.Embedding, config.LayerNormEpsilon);
-            _mlp = new Mlp(config);
+            _mlp = new Mlp(config, weightType);
             register_module("ln_1", _ln1);
             register_module("attn", _attn);
             register_module("ln_2", _ln2);
             register_module("mlp", _mlp);
         }
 
-        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor? mask, double dropout)
+        /// <summary>x is the fp32 residual stream; each branch's output (in the compute type) is widened as it is added.</summary>
+        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute)
         {
-            x = x + F.dropout(_attn.Forward(_ln1.forward(x), layer, cache, mask, dropout), dropout, dropout > 0);
-            return x + F.dropout(_mlp.Forward(_ln2.forward(x)), dropout, dropout > 0);
+            x = x + F.dropout(_attn.Forward(_ln1.forward(x), layer, cache, hidden, dropout, compute), dropout, dropout > 0);
+            return x + F.dropout(_mlp.Forward(_ln2.forward(x), compute), dropout, dropout > 0);
         }
     }
 
@@ -158,25 +192,32 @@ public sealed class Gpt : nn.Module
         readonly int _heads;
         readonly int _headSize;
 
-        public Attention(GptConfig config) : base("attn")
+        public Attention(GptConfig config, ScalarType weightType) : base("attn")
         {
             _heads = config.Heads;
             _headSize = config.HeadSize;
-            _cAttn = nn.Linear(config.Embedding, 3 * config.Embedding);
-            _cProj = nn.Linear(config.Embedding, config.Embedding);
+            _cAttn = nn.Linear(config.Embedding, 3 * config.Embedding, dtype: weightType);
+            _cProj = nn.Linear(config.Embedding, config.Embedding, dtype: weightType);
             register_module("c_attn", _cAttn);
             register_module("c_proj", _cProj);
         }
 
-        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor? mask, double dropout)
+        /// <remarks>Attention is spelled out rather than libtorch's fused scaled_dot_product_attention:
+        /// at the lengths p-tuning sees (tens of tokens) the two small products plus a softmax are
+        /// several times faster, forward and backward, in bf16 and in fp32 (`bench engine` measures
+        /// it), and the scores reach the softmax in fp32, where its exponentials and sum belong.</remarks>
+        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute)
         {
             long batch = x.shape[0], length = x.shape[1];
             // c_attn's output is [q | k | v], each split into heads.
-            var qkv = _cAttn.forward(x).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
+            var qkv = Project(_cAttn, x, compute).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
             Tensor q = qkv[0], k = qkv[1], v = qkv[2];
+            // A deep prompt's prefix is fp32 (it is trained); the cache widens to it, attention narrows back.
             if (cache is not null) (k, v) = cache.Append(layer, k, v);
-            var y = F.scaled_dot_product_attention(q, k, v, mask, dropout, is_casual: mask is null);
-            return _cProj.forward(y.transpose(1, 2).reshape(batch, length, _heads * _headSize));
+            var scores = q.matmul(k.to_type(compute).transpose(-1, -2)).to_type(ScalarType.Float32) * (1.0 / Math.Sqrt(_headSize));
+            var weights = F.dropout(scores.masked_fill(hidden, double.NegativeInfinity).softmax(-1), dropout, dropout > 0);
+            var y = weights.to_type(compute).matmul(v.to_type(compute));
+            return Project(_cProj, y.transpose(1, 2).reshape(batch, length, _heads * _headSize), compute);
         }
     }
 
@@ -186,20 +227,20 @@ public sealed class Gpt : nn.Module
         readonly Linear _cProj;
         readonly GptActivation _activation;
 
-        public Mlp(GptConfig config) : base("mlp")
+        public Mlp(GptConfig config, ScalarType weightType) : base("mlp")
         {
             _activation = config.Activation;
-            _cFc = nn.Linear(config.Embedding, config.InnerSize);
-            _cProj = nn.Linear(config.InnerSize, config.Embedding);
+            _cFc = nn.Linear(config.Embedding, config.InnerSize, dtype: weightType);
+            _cProj = nn.Linear(config.InnerSize, config.Embedding, dtype: weightType);
             register_module("c_fc", _cFc);
             register_module("c_proj", _cProj);
         }
 
-        public Tensor Forward(Tensor x)
+        public Tensor Forward(Tensor x, ScalarType compute)
         {
-            var h = _cFc.forward(x);
+            var h = Project(_cFc, x, compute);
             h = _activation == GptActivation.GeluTanh ? F.gelu(h, GELU.Approximate.tanh) : F.gelu(h);
-            return _cProj.forward(h);
+            return Project(_cProj, h, compute);
         }
     }
 }

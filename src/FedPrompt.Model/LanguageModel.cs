@@ -7,7 +7,8 @@ namespace FedPrompt.Model;
 /// <summary>A frozen GPT with its tokenizer, loaded from a Hugging Face folder or a NeMo .nemo file.</summary>
 public sealed class LanguageModel : IDisposable
 {
-    LanguageModel(Gpt network, GptTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes)
+    LanguageModel(Gpt network, GptTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes,
+        Precision requested, string? fingerprint)
     {
         if (tokenizer.VocabularySize > network.Config.VocabSize)
             throw new InvalidDataException($"{origin}: the tokenizer has {tokenizer.VocabularySize} tokens, the model's embedding only {network.Config.VocabSize} rows");
@@ -16,6 +17,8 @@ public sealed class LanguageModel : IDisposable
         Origin = origin;
         Format = format;
         StoredTypes = storedTypes;
+        RequestedPrecision = requested;
+        _fingerprint = fingerprint;
     }
 
     public Gpt Network { get; }
@@ -23,61 +26,71 @@ public sealed class LanguageModel : IDisposable
     public GptConfig Config => Network.Config;
     public string Origin { get; }
     public string Format { get; }
-    /// <summary>Element types of the weights on disk; computation is always fp32.</summary>
+    /// <summary>Element types of the weights on disk.</summary>
     public IReadOnlyCollection<StoredDType> StoredTypes { get; }
 
-    public static LanguageModel Load(string path)
+    /// <summary>What the caller asked for (possibly <see cref="Model.Precision.Auto"/>).</summary>
+    public Precision RequestedPrecision { get; }
+
+    /// <summary>How the frozen model computes: fp32 or bf16, never auto.</summary>
+    public Precision Precision => Network.ComputeType == ScalarType.BFloat16 ? Precision.Bf16 : Precision.Fp32;
+
+    /// <param name="precision">How to hold and compute the weights; auto is bf16 where the CPU has native bf16.</param>
+    public static LanguageModel Load(string path, Precision precision = Precision.Auto)
     {
         TorchNative.EnsureLoaded();
-        if (Directory.Exists(path)) return LoadHuggingFace(path);
-        if (NemoArchive.Looks(path)) return LoadNemo(path);
+        if (Directory.Exists(path)) return LoadHuggingFace(path, precision);
+        if (NemoArchive.Looks(path)) return LoadNemo(path, precision);
         if (File.Exists(path))
             throw new NotSupportedException($"{path}: not a model (expected a Hugging Face folder with config.json, or a .nemo file)");
         throw new FileNotFoundException($"{path}: no such model folder or .nemo file", path);
     }
 
     /// <summary>A randomly initialised model, for pretraining from scratch and for tests.</summary>
-    public static LanguageModel Create(GptConfig config, GptTokenizer tokenizer, long seed)
+    /// <summary>A randomly initialised model, for pretraining from scratch and for tests: the seed's
+    /// fp32 draws, rounded to bf16 when that is the precision.</summary>
+    public static LanguageModel Create(GptConfig config, GptTokenizer tokenizer, long seed, Precision precision = Precision.Auto)
     {
         TorchNative.EnsureLoaded();
-        var network = new Gpt(config);
+        var network = new Gpt(config, precision.ScalarType());
         network.InitializeForPretraining(seed);
-        return new LanguageModel(network, tokenizer, "(new model)", "in memory", [StoredDType.F32]);
+        return new LanguageModel(network, tokenizer, "(new model)", "in memory", [StoredDType.F32], precision, fingerprint: null);
     }
 
-    static LanguageModel LoadHuggingFace(string folder)
+    static LanguageModel LoadHuggingFace(string folder, Precision precision)
     {
         var config = HuggingFaceFolder.ReadConfig(folder);
         var tokenizer = GptTokenizer.ForFolder(folder);
         using var source = HuggingFaceFolder.OpenWeights(folder);
-        var network = new Gpt(config);
+        var network = new Gpt(config, precision.ScalarType());
         var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source);
-        WeightLoader.Load(network, weights, unexpected, source.Origin);
+        var fingerprint = WeightLoader.Load(network, weights, unexpected, source.Origin);
         if (lmHead is not null) RequireTied(network, lmHead, source.Origin);
-        return Frozen(network, tokenizer, folder, $"Hugging Face folder ({Path.GetFileName(source.Origin)})", source);
+        return Frozen(network, tokenizer, folder, $"Hugging Face folder ({Path.GetFileName(source.Origin)})", source, precision, fingerprint);
     }
 
-    static LanguageModel LoadNemo(string path)
+    static LanguageModel LoadNemo(string path, Precision precision)
     {
         using var archive = NemoArchive.Open(path);
-        var network = new Gpt(archive.Config);
+        var network = new Gpt(archive.Config, precision.ScalarType());
         var (weights, unexpected) = archive.Map();
-        WeightLoader.Load(network, weights, unexpected, archive.Weights.Origin);
-        return Frozen(network, archive.Tokenizer, path, "NeMo archive (.nemo)", archive.Weights);
+        var fingerprint = WeightLoader.Load(network, weights, unexpected, archive.Weights.Origin);
+        return Frozen(network, archive.Tokenizer, path, "NeMo archive (.nemo)", archive.Weights, precision, fingerprint);
     }
 
-    static LanguageModel Frozen(Gpt network, GptTokenizer tokenizer, string origin, string format, ITensorSource source)
+    static LanguageModel Frozen(Gpt network, GptTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string fingerprint)
     {
         network.Freeze();
         network.eval();
         var types = source.Tensors.Values.Select(t => t.DType).Distinct().Order().ToList();
-        return new LanguageModel(network, tokenizer, origin, format, types);
+        return new LanguageModel(network, tokenizer, origin, format, types, precision, fingerprint);
     }
 
     static void RequireTied(Gpt network, StoredTensor lmHead, string origin)
     {
         using var scope = NewDisposeScope();
-        var head = WeightLoader.Read(lmHead, origin);
+        // Compared as held: a bf16 model holds both rounded alike.
+        var head = WeightLoader.Read(lmHead, origin).to_type(network.WeightType);
         if (!head.shape.SequenceEqual(network.TokenEmbedding.shape) || !head.equal(network.TokenEmbedding).all().item<bool>())
             throw new NotSupportedException($"{origin}: lm_head.weight differs from the token embedding; untied LM heads are not supported");
     }
@@ -132,25 +145,16 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
-    /// <summary>SHA-256 over every weight (names, shapes, fp32 values): the base model's identity, so a
-    /// prompt encoder trained on one model is never silently applied to another.</summary>
-    public string Fingerprint => _fingerprint ??= ComputeFingerprint();
+    /// <summary>The base model's identity (<see cref="WeightFingerprint"/>), so a prompt encoder trained
+    /// on one model is never silently applied to another. A loaded model's is taken from the weights
+    /// as read, before any rounding to bf16: the same checkpoint has one identity in every precision,
+    /// so sites computing in bf16 and in fp32 federate one job.</summary>
+    public string Fingerprint => _fingerprint ??= WeightFingerprint.Of(Network);
     string? _fingerprint;
 
-    string ComputeFingerprint()
-    {
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var (name, parameter) in Network.named_parameters())
-        {
-            using var scope = NewDisposeScope();
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}[{string.Join(",", parameter.shape)}]"));
-            sha.AppendData(parameter.detach().contiguous().bytes);
-        }
-        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
-    }
-
     public string Describe() =>
-        $"{Config.Describe()}; {Config.ParameterCount:N0} parameters; stored as {string.Join("/", StoredTypes)}, computed in fp32; tokenizer: {Tokenizer.Description}";
+        $"{Config.Describe()}; {Config.ParameterCount:N0} parameters; stored as {string.Join("/", StoredTypes)}, " +
+        $"computed in {RequestedPrecision.Describe()}; tokenizer: {Tokenizer.Description}";
 
     public void Dispose() => Network.Dispose();
 }

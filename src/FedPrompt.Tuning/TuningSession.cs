@@ -41,6 +41,8 @@ public sealed class TuningSession
     /// <param name="encoder">An encoder to continue from; by default a fresh one from the settings' seed.</param>
     public static TuningSession Create(LanguageModel model, TuningSettings settings, string trainFile, string validationFile, PromptEncoder? encoder = null)
     {
+        if (settings.Precision != Precision.Auto && settings.Precision != model.Precision)
+            throw new InvalidDataException($"these settings ask for a model computing in {settings.Precision.Name()}; it was loaded in {model.Precision.Name()} (load it with --precision {settings.Precision.Name()})");
         var train = JsonlReader.ReadAll(trainFile);
         var validation = JsonlReader.ReadAll(validationFile);
         if (train.Count == 0) throw new DataFormatException(trainFile, null, "no training examples");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FedPrompt.Model;
 using FedPrompt.Tuning.Encoders;
 using FedPrompt.Tuning.Templates;
 using FedPrompt.Tuning.Training;
@@ -19,6 +20,9 @@ public sealed record TuningSettings
     public TrainingOptions Training { get; init; } = new();
     public int Epochs { get; init; } = 1;
     public IReadOnlyList<string>? Answers { get; init; }
+    /// <summary>How the frozen model must compute for these settings; auto accepts what the model was loaded with.</summary>
+    [JsonConverter(typeof(PrecisionJsonConverter))]
+    public Precision Precision { get; init; } = Precision.Auto;
 
     public static readonly JsonSerializerOptions JsonOptions = new()
     {

@@ -15,9 +15,9 @@ public static class TinyModels
         Activation = activation,
     };
 
-    public static LanguageModel Create(long seed = 1, GptConfig? config = null)
+    public static LanguageModel Create(long seed = 1, GptConfig? config = null, Precision precision = Precision.Auto)
     {
-        var model = LanguageModel.Create(config ?? Config(vocab: 50257), GptTokenizer.Gpt2(), seed);
+        var model = LanguageModel.Create(config ?? Config(vocab: 50257), GptTokenizer.Gpt2(), seed, precision);
         model.Network.Freeze();
         model.Network.eval();
         return model;

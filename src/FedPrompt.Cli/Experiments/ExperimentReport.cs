@@ -15,5 +15,6 @@ public sealed record FamilyReport(string Family, string Job, string Encoder, lon
     IReadOnlyList<RunResult> Runs);
 
 /// <summary>What `fedprompt experiment` measured, written as report.json (and rendered as report.md and plots).</summary>
-public sealed record ExperimentReport(DateTimeOffset Date, string Machine, string Model, string ModelDescription, bool Quick, double WallSeconds,
+/// <param name="Precision">How the frozen model computed (bf16 or fp32).</param>
+public sealed record ExperimentReport(DateTimeOffset Date, string Machine, string Model, string ModelDescription, string Precision, bool Quick, double WallSeconds,
     IReadOnlyList<FamilyReport> Families);

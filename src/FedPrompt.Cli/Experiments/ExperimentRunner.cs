@@ -43,7 +43,7 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         // so that it warms up and anneals over the same epochs as a site does, not in its first few.
         double centralisedScale = prepared.Train.RecordCount / split.Sites.Average(s => (double)s.RecordCount);
         var families = options.Jobs.Select(job => RunFamily(job, options, data, centralisedScale, cancel)).ToList();
-        return new ExperimentReport(DateTimeOffset.UtcNow, Machine(), model.Origin, model.Describe(), options.Quick, clock.Elapsed.TotalSeconds, families);
+        return new ExperimentReport(DateTimeOffset.UtcNow, Machine(), model.Origin, model.Describe(), model.Precision.Name(), options.Quick, clock.Elapsed.TotalSeconds, families);
     }
 
     FamilyReport RunFamily(string jobFolder, ExperimentOptions options, string data, double centralisedScale, CancellationToken cancel)

@@ -34,7 +34,8 @@ public sealed class Pretrainer
 
     public Pretrainer(PretrainingOptions options, string output)
     {
-        _options = options.Validated();
+        // Resolved here so that pretraining.json says what ran, not "auto".
+        _options = options.Validated() with { Precision = options.Precision.Resolve() };
         _output = output;
     }
 
@@ -59,10 +60,12 @@ public sealed class Pretrainer
         // A crash between the two renames of SaveCheckpoint leaves only the previous checkpoint.
         if (!Directory.Exists(checkpoint) && Directory.Exists(checkpoint + ".old")) Directory.Move(checkpoint + ".old", checkpoint);
         var resuming = Directory.Exists(checkpoint);
-        using var model = resuming ? LanguageModel.Load(Path.Combine(checkpoint, "model"))
-            : startFrom is not null ? LanguageModel.Load(startFrom)
-            : LanguageModel.Create(_options.ModelConfig(), tokenizer, _options.Seed);
+        // fp32 master weights whatever the compute type: AdamW's small updates vanish in bf16's 8 bits.
+        using var model = resuming ? LanguageModel.Load(Path.Combine(checkpoint, "model"), Precision.Fp32)
+            : startFrom is not null ? LanguageModel.Load(startFrom, Precision.Fp32)
+            : LanguageModel.Create(_options.ModelConfig(), tokenizer, _options.Seed, Precision.Fp32);
         var gpt = model.Network;
+        gpt.ComputeType = _options.Precision.ScalarType();
         foreach (var p in gpt.parameters()) p.requires_grad = true;
         gpt.Dropout = _options.Dropout;
         gpt.train();
@@ -172,7 +175,12 @@ public sealed class Pretrainer
         public double FinalLoss { get; init; } = double.NaN;
     }
 
-    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     /// <summary>The checkpoint is written beside the old one and swapped in, so a crash leaves one whole checkpoint.</summary>
     static void SaveCheckpoint(string checkpoint, LanguageModel model, AdamW optimizer, RunState state)

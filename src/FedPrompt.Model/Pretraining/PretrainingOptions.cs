@@ -27,6 +27,8 @@ public sealed record PretrainingOptions
     /// <summary>Every n-th article (by NEWID) is held out.</summary>
     public int HeldOutEvery { get; init; } = 20;
     public long Seed { get; init; } = 1234;
+    /// <summary>The matrix products' type; the weights and AdamW's state stay fp32 (mixed precision).</summary>
+    public Precision Precision { get; init; } = Precision.Auto;
 
     public PretrainingOptions Validated()
     {

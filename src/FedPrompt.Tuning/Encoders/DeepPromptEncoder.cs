@@ -27,7 +27,7 @@ public sealed class DeepPromptEncoder : PromptEncoder
         if (settings.Reparameterize)
         {
             _embedding = nn.Embedding(_positions, config.Embedding);
-            _embedding.weight!.copy_(model.Network.TokenEmbedding.index_select(0, tensor(EmbeddingPromptEncoder.InitTokens(settings, model))));
+            _embedding.weight!.copy_(model.Network.EmbedTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model))));
             _mlpHead = nn.Sequential(nn.Linear(config.Embedding, settings.HiddenSize), nn.Tanh(), nn.Linear(settings.HiddenSize, 2L * _layers * config.Embedding));
             register_module("embedding", _embedding);
             register_module("mlp_head", _mlpHead);
@@ -50,7 +50,7 @@ public sealed class DeepPromptEncoder : PromptEncoder
         model.Network.ForwardTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model)).unsqueeze(0), cache);
         var keys = stack(Enumerable.Range(0, _layers).Select(l => cache[l].Key[0]).ToArray());
         var values = stack(Enumerable.Range(0, _layers).Select(l => cache[l].Value[0]).ToArray());
-        return (keys.detach().clone(), values.detach().clone());
+        return (keys.detach().to_type(ScalarType.Float32).clone(), values.detach().to_type(ScalarType.Float32).clone());
     }
 
     (Tensor Keys, Tensor Values) Random() =>

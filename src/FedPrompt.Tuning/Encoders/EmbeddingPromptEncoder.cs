@@ -15,7 +15,7 @@ public sealed class EmbeddingPromptEncoder : PromptEncoder
     public EmbeddingPromptEncoder(PromptEncoderSettings settings, LanguageModel model) : base("embedding_encoder", settings)
     {
         var ids = InitTokens(settings, model);
-        _embeddings = new Parameter(model.Network.TokenEmbedding.index_select(0, tensor(ids)).detach().clone());
+        _embeddings = new Parameter(model.Network.EmbedTokens(tensor(ids)).detach().clone());
         register_parameter("embeddings", _embeddings);
     }
 

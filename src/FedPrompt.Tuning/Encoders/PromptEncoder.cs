@@ -8,7 +8,10 @@ namespace FedPrompt.Tuning.Encoders;
 /// <summary>
 /// The only trainable part of p-tuning. An input-level encoder produces the embeddings that replace
 /// the word embeddings at the virtual positions; a deep encoder produces every layer's key/value
-/// prefix. Its parameters are what sites train and the server averages.
+/// prefix. Its parameters are what sites train and the server averages. They are fp32 whatever
+/// precision the frozen model computes in: AdamW's steps (lr × a normalised gradient) are far below
+/// bf16's resolution of 2⁻⁸ relative, so bf16 parameters would stop moving, and the averages the
+/// server takes would round away the sites' differences.
 /// </summary>
 public abstract class PromptEncoder : nn.Module
 {

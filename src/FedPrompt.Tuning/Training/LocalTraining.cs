@@ -36,7 +36,7 @@ public static class LocalTraining
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             var trained = session.TrainEpoch(progress, cancel);
-            var metrics = new EpochMetrics(trained.Epoch, session.Trainer.Step, trained.MeanLoss, session.ValidationLoss(), trained.LearningRate, trained.Seconds, DateTimeOffset.UtcNow);
+            var metrics = new EpochMetrics(trained.Epoch, session.Trainer.Step, trained.MeanLoss, session.ValidationLoss(), trained.LearningRate, trained.Seconds, DateTimeOffset.UtcNow, model.Base.Precision.Name());
             history.Add(metrics);
             EncoderArtefact.Save(final, model.Encoder, session.Settings.Template, session.Answers, model.Base);
             if (metrics.ValidationLoss < bestLoss)

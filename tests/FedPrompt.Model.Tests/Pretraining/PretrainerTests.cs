@@ -16,8 +16,9 @@ public class PretrainerTests
         return corpus;
     }
 
-    static PretrainingOptions Options(int steps) => new()
+    static PretrainingOptions Options(int steps, Precision precision = Precision.Auto) => new()
     {
+        Precision = precision,
         Layers = 2, Embedding = 32, Heads = 4, Positions = 32, SequenceLength = 16, BatchSize = 4, Steps = steps,
         WarmupSteps = 2, LearningRate = 3e-3, EvaluateEvery = 4, EvaluationWindows = 4, CheckpointEvery = 4, HeldOutEvery = 4, Dropout = 0.1,
     };
@@ -36,6 +37,22 @@ public class PretrainerTests
         using var model = LanguageModel.Load(output);
         Assert.Equal(2, model.Config.Layers);
         Assert.True(File.Exists(Path.Combine(output, Pretrainer.ResultFile)));
+    }
+
+    [Fact]
+    public void Bf16PretrainingKeepsFp32MasterWeightsAndRecordsItsPrecision()
+    {
+        using var folder = new TemporaryDirectory();
+        var output = Path.Combine(folder.Path, "model");
+        var result = new Pretrainer(Options(12, Precision.Bf16), output).Run(Corpus(folder), null, null);
+
+        Assert.Equal(Precision.Bf16, result.Options.Precision);
+        Assert.Contains("\"Precision\": \"bf16\"", File.ReadAllText(Path.Combine(output, Pretrainer.ResultFile)));
+        Assert.True(result.Evaluations[^1].HeldOutLoss < result.Evaluations[0].HeldOutLoss, "held-out loss did not fall");
+        // AdamW's small steps accumulate in fp32: the saved weights are not bf16-rounded.
+        using var model = LanguageModel.Load(output, Precision.Fp32);
+        var embedding = model.Network.TokenEmbedding;
+        Assert.False(embedding.equal(embedding.to_type(TorchSharp.torch.ScalarType.BFloat16).to_type(TorchSharp.torch.ScalarType.Float32)).all().item<bool>());
     }
 
     [Fact]

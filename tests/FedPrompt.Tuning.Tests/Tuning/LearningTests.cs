@@ -10,16 +10,18 @@ namespace FedPrompt.Tuning.Tests.Tuning;
 public class LearningTests
 {
     [Theory]
-    [InlineData(PromptEncoderType.Deep, 0.1)]
-    [InlineData(PromptEncoderType.Mlp, 0.003)]
-    public void PromptTuningLearnsASentenceDependentTask(PromptEncoderType type, double learningRate)
+    [InlineData(PromptEncoderType.Deep, 0.1, Precision.Fp32)]
+    [InlineData(PromptEncoderType.Mlp, 0.003, Precision.Fp32)]
+    [InlineData(PromptEncoderType.Deep, 0.1, Precision.Bf16)]
+    [InlineData(PromptEncoderType.Mlp, 0.003, Precision.Bf16)]
+    public void PromptTuningLearnsASentenceDependentTask(PromptEncoderType type, double learningRate, Precision precision)
     {
         using var folder = new TemporaryDirectory();
         var train = SyntheticTask.Write(folder, "train.jsonl", 96, seed: 1);
         var validation = SyntheticTask.Write(folder, "val.jsonl", 48, seed: 2);
         // The fixture GPT's large random weights make its hidden states depend on the sentence; the
         // prompt has to learn to turn that into the answer.
-        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"), precision);
         var settings = new TuningSettings
         {
             Template = TaskTemplate.FinancialPhraseBank with

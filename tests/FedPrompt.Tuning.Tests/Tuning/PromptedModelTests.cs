@@ -105,4 +105,31 @@ public class PromptedModelTests
         }
         Assert.Contains(prompted.Encoder.named_parameters(), p => !p.parameter.equal(encoderBefore[p.name]).all().item<bool>());
     }
+
+    /// <summary>The frozen model computes in bf16; what trains stays fp32, from its initialisation
+    /// (some encoders start from the model's own embeddings or keys) to the gradient that reaches it.</summary>
+    [Theory]
+    [InlineData(PromptEncoderType.Mlp, false)]
+    [InlineData(PromptEncoderType.Lstm, false)]
+    [InlineData(PromptEncoderType.Embedding, false)]
+    [InlineData(PromptEncoderType.Deep, false)]
+    [InlineData(PromptEncoderType.Deep, true)]
+    public void EveryEncoderTrainsInFp32OnABf16Model(PromptEncoderType type, bool reparameterize)
+    {
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64), precision: Precision.Bf16);
+        var settings = new PromptEncoderSettings { Type = type, VirtualTokens = 4, HiddenSize = 16, Reparameterize = reparameterize };
+        var template = TaskTemplate.FinancialPhraseBank with { TotalVirtualTokens = 4, VirtualTokenSplits = [4] };
+        var examples = new PromptFormatter(template, model.Tokenizer, settings.AtInput, model.Config.Positions)
+            .FormatForTraining(SyntheticTask.Records(4, seed: 3), "synthetic").Examples;
+        var prompted = new PromptedModel(model, PromptEncoder.Create(settings, model));
+        using var batch = PromptBatch.Create(examples, model.Tokenizer.EndOfTextId);
+        var loss = prompted.Loss(batch);
+        Assert.Equal(ScalarType.Float32, loss.dtype);
+        loss.backward();
+        Assert.All(prompted.Encoder.named_parameters(), p =>
+        {
+            Assert.True(p.parameter.dtype == ScalarType.Float32, $"{p.name} is {p.parameter.dtype}");
+            Assert.True(p.parameter.grad is { } grad && grad.dtype == ScalarType.Float32 && grad.abs().sum().item<float>() > 0, $"{p.name} got no fp32 gradient");
+        });
+    }
 }

@@ -28,6 +28,7 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
         [CommandOption("--steps <N>")] [Description("Timed steps (after 2 warm-up steps)")] public int Steps { get; init; } = 10;
         [CommandOption("--micro-batch <N>")] public int MicroBatch { get; init; } = 4;
         [CommandOption("--threads <N>")] public int Threads { get; init; } = 2;
+        [CommandOption("--precision <P>")] [Description("The frozen model's precision: auto, bf16 or fp32 (default auto)")] public string Precision { get; init; } = "auto";
         [CommandOption("--dump <FILE>")] [Description("Write the examples (token ids, answer starts) as JSON")] public string? Dump { get; init; }
     }
 
@@ -36,7 +37,8 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
         TorchNative.EnsureLoaded();
         torch.set_num_threads(settings.Threads);
         var config = new GptConfig { VocabSize = 50257, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
-        using var model = LanguageModel.Create(config, GptTokenizer.Gpt2(), seed: 0);
+        var precision = Precisions.Parse(settings.Precision, "--precision").Resolve();
+        using var model = LanguageModel.Create(config, GptTokenizer.Gpt2(), seed: 0, precision);
         model.Network.Freeze();
         model.Network.eval();
 
@@ -65,7 +67,8 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
             examples_per_s = Math.Round(timed.Examples / timed.Seconds, 3),
             ms_per_step = Math.Round(timed.Seconds * 1000 / timed.Steps, 1),
             peak_rss_mb = Math.Round(PeakMemory.Mebibytes(), 1),
-            weights_mb = Math.Round(config.ParameterCount * 4 / 1048576.0, 1),
+            precision = precision.Name(),
+            weights_mb = Math.Round(config.ParameterCount * (precision == Precision.Bf16 ? 2 : 4) / 1048576.0, 1),
             encoder_parameters = prompted.Encoder.ParameterCount,
         }));
         return 0;

@@ -23,7 +23,7 @@ public sealed class SimulateCommand : Command<SimulateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var model = settings.LoadModel();
+        using var model = settings.LoadModel(FedPrompt.Federation.Jobs.JobDefinition.Load(settings.Job).Site.Tuning.Precision);
         using var logs = Logs.Console();
         var options = new SimulationOptions { JobFolder = settings.Job, Workspace = settings.Workspace, DataFolder = settings.Data, Sites = settings.Sites };
         var (state, store) = Simulator.RunAsync(options, model, logs, cancel: cancellationToken).GetAwaiter().GetResult();

@@ -19,10 +19,16 @@ public class ModelSettings : CommandSettings
     [Description("Torch intra-op threads (default: all cores)")]
     public int? Threads { get; init; }
 
-    public LanguageModel LoadModel()
+    [CommandOption("--precision <P>")]
+    [Description("How the frozen model computes: auto, bf16 or fp32 (default: the job's or settings' precision, else auto: bf16 where the CPU has native bf16)")]
+    public string? Precision { get; init; }
+
+    /// <param name="fromSettings">The precision a job or settings file asks for; --precision overrides it.</param>
+    public LanguageModel LoadModel(FedPrompt.Model.Precision fromSettings = FedPrompt.Model.Precision.Auto)
     {
         TorchNative.EnsureLoaded();
         if (Threads is { } threads) torch.set_num_threads(threads);
-        return LanguageModel.Load(Model);
+        var precision = Precision is { } text ? Precisions.Parse(text, "--precision") : fromSettings;
+        return LanguageModel.Load(Model, precision);
     }
 }

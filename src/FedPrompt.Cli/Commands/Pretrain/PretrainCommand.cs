@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using FedPrompt.Model.Pretraining;
 using Spectre.Console;
@@ -35,6 +36,8 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--pause-after <N>")] [Description("Stop after step N's checkpoint, the schedule still spanning --steps; rerun to go on")]
         public int? PauseAfter { get; init; }
         [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores)")] public int? Threads { get; init; }
+        [CommandOption("--precision <P>")] [Description("The matrix products' type: auto, bf16 or fp32 (default auto: bf16 where the CPU has native bf16); weights and optimizer state stay fp32")]
+        public string Precision { get; init; } = "auto";
 
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required")
@@ -52,6 +55,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             SequenceLength = settings.Sequence, BatchSize = settings.Batch, Steps = settings.Steps,
             LearningRate = settings.LearningRate, MinLearningRate = settings.MinLearningRate, WarmupSteps = settings.Warmup,
             Dropout = settings.Dropout, EvaluateEvery = settings.EvaluateEvery, CheckpointEvery = settings.CheckpointEvery, Seed = settings.Seed,
+            Precision = Precisions.Parse(settings.Precision, "--precision"),
         };
         var corpus = settings.Corpus ?? BundledFiles.Data("reuters21578");
         PretrainingResult result = null!;

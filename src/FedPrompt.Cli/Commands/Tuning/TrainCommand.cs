@@ -1,3 +1,4 @@
+using FedPrompt.Model;
 using System.ComponentModel;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Tuning;
@@ -74,9 +75,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var tuning = settings.TuningSettings();
-        using var model = settings.LoadModel();
+        using var model = settings.LoadModel(tuning.Precision);
         var session = TuningSession.Create(model, tuning, settings.Train, settings.Validation);
-        AnsiConsole.MarkupLine($"{Markup.Escape(tuning.Encoder.Type.ToString().ToLowerInvariant())} prompt encoder, {session.Model.Encoder.ParameterCount:N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(tuning.Encoder.Type.ToString().ToLowerInvariant())} prompt encoder, {session.Model.Encoder.ParameterCount:N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}, computed in {Markup.Escape(model.RequestedPrecision.Describe())}");
         Report("training", session.TrainReport);
         Report("validation", session.ValidationReport);
 
