@@ -85,8 +85,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                int stepsPerEpoch = session.Trainer.StepsPerEpoch(session.Train.Count);
-                var task = ctx.AddTask("training", maxValue: tuning.Epochs * stepsPerEpoch);
+                var task = ctx.AddTask("training", maxValue: session.Trainer.StepsFor(tuning.Epochs, session.Train.Count));
                 var progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
                     task.Increment(1);
@@ -95,6 +94,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 result = LocalTraining.Run(session, tuning.Epochs, settings.Out, progress,
                     m => AnsiConsole.MarkupLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, validation loss {m.ValidationLoss:F4}"), cancellationToken);
             });
+        if (result.Epochs.Count < tuning.Epochs)
+            AnsiConsole.MarkupLine($"stopped at max_steps {tuning.Training.MaxSteps}, in epoch {result.Epochs.Count} of {tuning.Epochs}");
         AnsiConsole.MarkupLine($"best validation loss {result.BestValidationLoss:F4} at epoch {result.BestEpoch} → {Markup.Escape(result.BestEncoder)}; last → {Markup.Escape(result.FinalEncoder)}");
         return 0;
     }
