@@ -13,10 +13,7 @@ namespace FedPrompt.Cli.Commands.Federation;
 /// <summary>Every admin command connects with the admin's startup kit.</summary>
 public class AdminSettings : CommandSettings
 {
-    [CommandOption("--kit <DIR>")] [Description("The admin's startup kit")] public string Kit { get; init; } = "";
-
-    public override ValidationResult Validate() =>
-        string.IsNullOrEmpty(Kit) ? ValidationResult.Error("--kit is required") : ValidationResult.Success();
+    [CommandOption("--kit <DIR>", isRequired: true)] [Description("The admin's startup kit")] public string Kit { get; init; } = "";
 
     public T Call<T>(Func<Admin.AdminClient, Task<T>> call)
     {
@@ -101,7 +98,7 @@ public sealed class AdminAbortCommand : Command<AdminAbortCommand.Settings>
 {
     public sealed class Settings : AdminSettings
     {
-        [CommandArgument(0, "<JOB>")] public string Job { get; init; } = "";
+        [CommandArgument(0, "<JOB>")] [Description("Job id")] public string Job { get; init; } = "";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
