@@ -15,8 +15,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     public sealed class Settings : EncoderSettings
     {
-        [CommandOption("--sentence <TEXT>")] [Description("Text for the template's (single) input field; this or --input")] public string? Sentence { get; init; }
-        [CommandOption("--input <FILE>")] [Description("JSONL records with the template's input fields; this or --sentence")] public string? Input { get; init; }
+        [CommandOption("--sentence <TEXT>")] [Description("Text for the template's (single) input field; this or --input is required")] public string? Sentence { get; init; }
+        [CommandOption("--input <FILE>")] [Description("JSONL records with the template's input fields; this or --sentence is required")] public string? Input { get; init; }
         [CommandOption("--max-new-tokens <N>")] [Description("Longest answer, in tokens (default 16)")] [Range(1, int.MaxValue)] public int MaxNewTokens { get; init; } = 16;
 
         public override Spectre.Console.ValidationResult Validate() =>
