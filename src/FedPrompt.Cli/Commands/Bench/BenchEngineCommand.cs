@@ -18,16 +18,12 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// </summary>
 public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--layers <N>")] [Description("Transformer layers (default 24, the 345M shape)")] [Range(1, int.MaxValue)] public int Layers { get; init; } = 24;
-        [CommandOption("--hidden <N>")] [Description("Hidden width (default 1024)")] [Range(1, int.MaxValue)] public int Hidden { get; init; } = 1024;
-        [CommandOption("--heads <N>")] [Description("Attention heads (default 16)")] [Range(1, int.MaxValue)] public int Heads { get; init; } = 16;
         [CommandOption("--vocab <N>")] [Description("Vocabulary size (default 50257, GPT-2's)")] [Range(1, int.MaxValue)] public int Vocab { get; init; } = 50257;
         [CommandOption("--batch <N>")] [Description("Sequences per step (default 4)")] [Range(1, int.MaxValue)] public int Batch { get; init; } = 4;
         [CommandOption("--seq <N>")] [Description("Sequence length, in tokens (default 42)")] [Range(1, int.MaxValue)] public int Sequence { get; init; } = 42;
         [CommandOption("--iterations <N>")] [Description("Timed steps after 2 warm-up steps (default 10)")] [Range(1, int.MaxValue)] public int Iterations { get; init; } = 10;
-        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default 2)")] [Range(1, int.MaxValue)] public int Threads { get; init; } = 2;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -21,14 +21,10 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// </summary>
 public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--layers <N>")] [Description("Transformer layers (default 24, the 345M shape)")] [Range(1, int.MaxValue)] public int Layers { get; init; } = 24;
-        [CommandOption("--hidden <N>")] [Description("Hidden width (default 1024)")] [Range(1, int.MaxValue)] public int Hidden { get; init; } = 1024;
-        [CommandOption("--heads <N>")] [Description("Attention heads (default 16)")] [Range(1, int.MaxValue)] public int Heads { get; init; } = 16;
         [CommandOption("--steps <N>")] [Description("Timed steps after 2 warm-up steps (default 10)")] [Range(1, int.MaxValue)] public int Steps { get; init; } = 10;
         [CommandOption("--micro-batch <N>")] [Description("Sentences per step (default 4)")] [Range(1, int.MaxValue)] public int MicroBatch { get; init; } = 4;
-        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default 2)")] [Range(1, int.MaxValue)] public int Threads { get; init; } = 2;
         [CommandOption("--dump <FILE>")] [Description("Write the examples (token ids, answer starts) as JSON to this file (default: none)")] public string? Dump { get; init; }
     }
 

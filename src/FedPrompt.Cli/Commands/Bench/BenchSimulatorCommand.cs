@@ -21,14 +21,10 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// </summary>
 public sealed class BenchSimulatorCommand : Command<BenchSimulatorCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : BenchShapeSettings
     {
         [CommandOption("--sites <N>")] [Description("Simulated sites (default 3)")] [Range(1, int.MaxValue)] public int Sites { get; init; } = 3;
-        [CommandOption("--layers <N>")] [Description("Transformer layers (default 24, the 345M shape)")] [Range(1, int.MaxValue)] public int Layers { get; init; } = 24;
-        [CommandOption("--hidden <N>")] [Description("Hidden width (default 1024)")] [Range(1, int.MaxValue)] public int Hidden { get; init; } = 1024;
-        [CommandOption("--heads <N>")] [Description("Attention heads (default 16)")] [Range(1, int.MaxValue)] public int Heads { get; init; } = 16;
         [CommandOption("--examples <N>")] [Description("Training examples per site (default 16)")] [Range(1, int.MaxValue)] public int Examples { get; init; } = 16;
-        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default 2)")] [Range(1, int.MaxValue)] public int Threads { get; init; } = 2;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

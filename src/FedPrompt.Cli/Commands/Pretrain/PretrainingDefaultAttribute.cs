@@ -8,8 +8,8 @@ namespace FedPrompt.Cli.Commands.Pretrain;
 /// so that the help cannot drift from the defaults the engine uses.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class PretrainingDefaultAttribute(string description, string option)
-    : DescriptionAttribute($"{description} (default {Default(option)})")
+    : DescriptionAttribute($"{description} (default {DefaultOf(option)})")
 {
-    static string Default(string option) =>
+    static string DefaultOf(string option) =>
         Convert.ToString(typeof(PretrainingOptions).GetProperty(option)!.GetValue(new PretrainingOptions()), CultureInfo.InvariantCulture)!;
 }
