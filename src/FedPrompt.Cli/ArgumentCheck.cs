@@ -10,7 +10,7 @@ namespace FedPrompt.Cli;
 /// convert 'fast' to Nullable`1" without naming the option. Here the first mistake is named as it
 /// was typed, with the closest known name, a value is checked against its option's type and range
 /// (a thread count of 0 would otherwise reach libtorch and abort the process), and the required
-/// options missing are named together.
+/// options and arguments missing are named together.
 /// </summary>
 public static class ArgumentCheck
 {
@@ -62,7 +62,8 @@ public static class ArgumentCheck
         }
         // A branch named without its subcommand gets Spectre's help.
         if (commands.Subcommands(path).Count > 0) return;
-        var missing = commands.Options(path).Where(o => o.Required && !given.Contains(o.Names[0])).Select(o => $"{o.Names[0]} <{o.ValueName}>").ToList();
+        var missing = commands.Arguments(path).Skip(position).Where(a => a.Required).Select(a => a.Name)
+            .Concat(commands.Options(path).Where(o => o.Required && !given.Contains(o.Names[0])).Select(o => $"{o.Names[0]} <{o.ValueName}>")).ToList();
         if (missing.Count > 0) throw new ArgumentException($"'{Command(path)}' needs {string.Join(", ", missing)} (see '{Command(path)} --help')");
     }
 

@@ -8,8 +8,8 @@ namespace FedPrompt.Cli;
 /// the value converts to (none for a flag) and the range it must lie in, and whether the command needs it.</summary>
 public sealed record OptionInfo(IReadOnlyList<string> Names, string? ValueName, Type? ValueType, RangeAttribute? Range, bool Required);
 
-/// <summary>A positional argument of a command: its name in the help and the type it converts to.</summary>
-public sealed record ArgumentInfo(string Name, Type ValueType);
+/// <summary>A positional argument of a command: its name in the help, the type it converts to, and whether the command needs it.</summary>
+public sealed record ArgumentInfo(string Name, Type ValueType, bool Required);
 
 /// <summary>
 /// Registers every command with Spectre and remembers, per command path ("admin status"), the
@@ -61,13 +61,14 @@ public sealed class CommandCatalog
         Properties(path).Select(p => (Property: p, Option: p.GetCustomAttribute<CommandOptionAttribute>())).Where(x => x.Option is not null)
             .Select(x => new OptionInfo(
                 [.. x.Option!.LongNames.Select(n => "--" + n), .. x.Option.ShortNames.Select(n => "-" + n)], x.Option.ValueName,
-                x.Option.ValueName is null ? null : ValueType(x.Property.PropertyType), x.Property.GetCustomAttribute<RangeAttribute>(), x.Option.IsRequired))
+                x.Option.ValueName is null ? null : ValueType(x.Property.PropertyType), x.Property.GetCustomAttribute<RangeAttribute>(),
+                x.Option.IsRequired || x.Property.IsDefined(typeof(RequiredAttribute))))
             .ToList();
 
     public IReadOnlyList<ArgumentInfo> Arguments(string path) =>
         Properties(path).Select(p => (Property: p, Argument: p.GetCustomAttribute<CommandArgumentAttribute>())).Where(x => x.Argument is not null)
             .OrderBy(x => x.Argument!.Position)
-            .Select(x => new ArgumentInfo(x.Argument!.ValueName, ValueType(x.Property.PropertyType)))
+            .Select(x => new ArgumentInfo(x.Argument!.ValueName, ValueType(x.Property.PropertyType), x.Argument.IsRequired))
             .ToList();
 
     IEnumerable<PropertyInfo> Properties(string path) => _settings[path].GetProperties(BindingFlags.Public | BindingFlags.Instance);

@@ -35,6 +35,8 @@ public class CommandLineTests
     [InlineData("unexpected argument 'extra' after '--' for 'fedprompt simulate'", "simulate", "--job", "j", "--", "extra")]
     [InlineData("'fedprompt train' needs --validation <FILE>, --out <DIR>", "train", "--train", "t.jsonl")]
     [InlineData("--lr needs a value: --lr <LR>", "train", "--lr")]
+    [InlineData("'fedprompt admin submit' needs JOB, --kit <DIR>", "admin", "submit")]
+    [InlineData("'fedprompt admin list' needs --kit <DIR>", "admin", "list")]
     public void AMistypedCommandLineIsNamed(string message, params string[] args) => Assert.Contains(message, Refused(args));
 
     [Theory]
@@ -52,6 +54,14 @@ public class CommandLineTests
     [InlineData("--top-p 1.5: must be above 0 and at most 1", "generate", "--prompt", "p", "--top-p", "1.5")]
     [InlineData("--log-level loud: expected one of trace, debug, information, warning, error, critical, none", "server", "--log-level", "loud")]
     public void AnInvalidValueIsRefusedBeforeAnyWork(string message, params string[] args) => Assert.Contains(message, Refused(args));
+
+    /// <summary>A branch's option (admin --kit) is accepted before its subcommand and after it.</summary>
+    [Theory]
+    [InlineData("admin", "--kit", "no-kit", "sites")]
+    [InlineData("admin", "sites", "--kit", "no-kit")]
+    [InlineData("admin", "--kit", "no-kit", "status", "job")]
+    [InlineData("admin", "status", "job", "--kit", "no-kit")]
+    public void ABranchOptionIsAcceptedEitherSideOfTheSubcommand(params string[] args) => Assert.Contains("no-kit: startup kit folder not found", Refused(args));
 
     [Fact]
     public void EveryCommandRefusesAnUnknownOption()
