@@ -3,7 +3,8 @@
 (345M shape, random weights), NeMo's mlp prompt encoder (Embedding(10, d) -> Linear(d, 2048) ->
 ReLU -> Linear(2048, d)) whose output replaces the word embeddings at the virtual positions,
 answer-only cross-entropy, backward into the encoder, gradient clipping and an AdamW step, one
-micro-batch of 4 per step, on the examples `fedprompt bench ptuning --dump FILE` wrote.
+micro-batch of 4 per step, on the examples `fedprompt bench ptuning --dump FILE` wrote, in the order
+it trained them (so both time the same micro-batches and the same padding).
 
   --mode nemo      logits over the whole vocabulary at every position, then masked (NeMo's way)
   --mode gathered  hidden states gathered at the loss positions first (FedPrompt's way)
@@ -12,7 +13,6 @@ micro-batch of 4 per step, on the examples `fedprompt bench ptuning --dump FILE`
 """
 import argparse
 import json
-import random
 import resource
 import time
 
@@ -97,7 +97,6 @@ def main():
     torch.set_num_threads(2)
     data = json.load(open(args.examples))
     examples, micro = data["examples"], data["micro_batch"]
-    random.Random(1234).shuffle(examples)
     model = in_precision(frozen_gpt(args.layers, args.hidden, 50257, 1024, torch.Generator().manual_seed(0)), args.precision)
     enc = encoder(args.hidden, data["virtual_tokens"], 2048)
     optimizer = torch.optim.AdamW(enc.parameters(), lr=1e-4, betas=(0.9, 0.98), weight_decay=0.01)

@@ -5,9 +5,15 @@ namespace FedPrompt.Cli;
 /// <summary>Server and site log lines on the console: one line each, with the time.</summary>
 public static class Logs
 {
+    /// <summary>The help of every command's --log-level.</summary>
+    public const string LevelDescription = "Least severe log lines shown: trace, debug, information (default), warning, error, critical or none";
+
     public static ILoggerFactory Console(LogLevel minimum = LogLevel.Information) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(minimum)
         .AddFilter("Microsoft", LogLevel.Warning)
+        // A host that fails to start (a port in use) ends the command with its message; the host's own
+        // line for it is a stack trace, kept for debugging.
+        .AddFilter("Microsoft.Extensions.Hosting", minimum <= LogLevel.Debug ? LogLevel.Debug : LogLevel.None)
         .AddFilter("Grpc", LogLevel.Warning)
         .AddSimpleConsole(options =>
         {

@@ -47,9 +47,9 @@ public sealed class TuningSession
         var validation = JsonlReader.ReadAll(validationFile);
         if (train.Count == 0) throw new DataFormatException(trainFile, null, "no training examples");
         if (validation.Count == 0) throw new DataFormatException(validationFile, null, "no validation examples");
-        // Both files name answers: a site whose training data lacks a class still scores it on validation.
-        var answers = settings.Answers ?? AnswersIn(train, settings.Template.AnswerField, trainFile)
-            .Union(AnswersIn(validation, settings.Template.AnswerField, validationFile)).Order(StringComparer.Ordinal).ToList();
+        // Undeclared answers are the validation file's: a site whose training data lacks a class still
+        // scores it, and a training label outside them (a typo, another task's file) is refused as eval refuses it.
+        var answers = settings.Answers ?? AnswersIn(validation, settings.Template.AnswerField, validationFile);
         var formatter = new PromptFormatter(settings.Template, model.Tokenizer, settings.Encoder.AtInput, model.Config.Positions);
         var (trainExamples, trainReport) = formatter.FormatForTraining(train, trainFile, answers);
         var (validationExamples, validationReport) = formatter.FormatForTraining(validation, validationFile, answers);
@@ -58,7 +58,7 @@ public sealed class TuningSession
         return new TuningSession(settings, new PromptedModel(model, encoder), formatter, answers, trainExamples, validationExamples, trainReport, validationReport);
     }
 
-    /// <summary>The distinct answers of a training file, in ordinal order (so every site lists them alike).</summary>
+    /// <summary>The distinct answers of a data file, in ordinal order (so every site lists them alike).</summary>
     public static IReadOnlyList<string> AnswersIn(IReadOnlyList<JsonlRecord> records, string answerField, string file)
     {
         var answers = new List<string>();

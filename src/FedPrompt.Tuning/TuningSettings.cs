@@ -47,8 +47,7 @@ public sealed record TuningSettings
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 0 } path ? $" at {path}" : "";
-            throw new InvalidDataException($"{origin}: invalid settings{where}: {e.Message}", e);
+            throw new InvalidDataException($"{origin}: invalid settings{JsonProblem.Describe(e)}", e);
         }
     }
 

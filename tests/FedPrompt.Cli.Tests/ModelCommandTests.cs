@@ -11,8 +11,9 @@ public class ModelCommandTests
     public void ScorePrintsTheReferenceLogProbabilitiesAsJson()
     {
         var expected = RepositoryFiles.EngineExpected.GetProperty("fixtures").GetProperty("tiny-megatron.nemo");
+        // The reference is fp32's; bf16's distance from it is the engine tests' concern.
         var (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "score", "--model", RepositoryFiles.Engine("tiny-megatron.nemo"),
-            "--text", expected.GetProperty("text").GetString()!);
+            "--text", expected.GetProperty("text").GetString()!, "--precision", "fp32");
         Assert.True(exit == 0, error);
         var json = JsonDocument.Parse(output).RootElement;
         Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()), json.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()));
@@ -27,7 +28,7 @@ public class ModelCommandTests
     {
         var greedy = RepositoryFiles.EngineExpected.GetProperty("fixtures").GetProperty("tiny-gpt2-bin").GetProperty("greedy");
         var prompt = greedy.GetProperty("prompt").GetString()!;
-        var (exit, output, error) = FedPromptProcess.Run(Timeout, "generate", "--model", RepositoryFiles.Engine("tiny-gpt2-bin"), "--prompt", prompt, "--max-new-tokens", "8");
+        var (exit, output, error) = FedPromptProcess.Run(Timeout, "generate", "--model", RepositoryFiles.Engine("tiny-gpt2-bin"), "--prompt", prompt, "--max-new-tokens", "8", "--precision", "fp32");
         Assert.True(exit == 0, error);
         var tokenizer = Model.GptTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2-bin"));
         var continuation = tokenizer.Decode(greedy.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
@@ -41,7 +42,19 @@ public class ModelCommandTests
         Assert.True(exit == 0, error);
         Assert.Contains("2 layers, 32 hidden, 4 heads", output);
         Assert.Contains("F16 on disk", output);
+        Assert.Matches(@"precision\s+(bf16 \(auto: the CPU has native bf16\)|fp32 \(auto: the CPU lacks native bf16\))", output);
         Assert.Contains("vocab.json", output);
+    }
+
+    [Fact]
+    public void PrecisionIsChosenOnTheCommandLineAndAMistypedOneIsRefused()
+    {
+        var (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "info", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--precision", "fp32");
+        Assert.True(exit == 0, error);
+        Assert.Contains("F32 on disk, fp32 in memory", output);
+        (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "info", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--precision", "fp8");
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --precision: precision \"fp8\" is not one of auto, bf16 or fp32", error.Trim());
     }
 
     [Fact]

@@ -14,8 +14,8 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
     {
         [CommandOption("--out <DIR>")] [Description("Where data, models, logs and the report go (default: ./experiment)")] public string Out { get; init; } = "experiment";
         [CommandOption("--job <DIR>")] [Description("A job folder defining a p-tuning family (repeatable; default: the bundled deep and mlp jobs)")] public string[] Jobs { get; init; } = [];
-        [CommandOption("--quick")] [Description("Two rounds instead of the jobs' num_rounds (for CI)")] public bool Quick { get; init; }
-        [CommandOption("--no-generate")] [Description("Skip greedy-generation exact match on the test file")] public bool NoGenerate { get; init; }
+        [CommandOption("--quick")] [Description("Two rounds instead of the jobs' num_rounds, for CI (default: off)")] public bool Quick { get; init; }
+        [CommandOption("--no-generate")] [Description("Skip greedy-generation exact match on the test file (default: measured)")] public bool NoGenerate { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

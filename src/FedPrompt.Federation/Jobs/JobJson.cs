@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FedPrompt.Tuning;
 
 namespace FedPrompt.Federation.Jobs;
 
@@ -24,8 +25,7 @@ public static class JobJson
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            throw new InvalidDataException($"{origin}: invalid{where}: {e.Message}", e);
+            throw new InvalidDataException($"{origin}: invalid{JsonProblem.Describe(e)}", e);
         }
     }
 

@@ -79,7 +79,7 @@ public sealed partial record TaskTemplate
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
             {
-                throw new InvalidDataException($"{origin}: \"{key}\" has the wrong type ({value.ToJsonString()}, expected {typeof(T).Name})", e);
+                throw new InvalidDataException($"{origin}: \"{key}\" has the wrong type ({value.ToJsonString()}, expected {JsonProblem.Kind(typeof(T))})", e);
             }
         }
         return new TaskTemplate

@@ -11,7 +11,8 @@ public sealed record LocalTrainingResult(IReadOnlyList<EpochMetrics> Epochs, int
 /// <summary>
 /// One site training alone (`fedprompt train`, and the reference's local-only and centralised
 /// baselines): epochs of training, the validation loss after each, the encoder after each epoch and
-/// the one with the lowest validation loss kept as artefacts, metrics appended per epoch.
+/// the one with the lowest validation loss kept as artefacts, metrics appended per epoch. max_steps
+/// ends the run, inside an epoch if need be.
 /// </summary>
 public static class LocalTraining
 {
@@ -25,6 +26,11 @@ public static class LocalTraining
         Action<EpochMetrics>? epochDone = null, CancellationToken cancel = default)
     {
         if (epochs < 1) throw new ArgumentException($"epochs must be ≥ 1 (got {epochs})");
+        var warmup = session.Settings.Training.WarmupSteps;
+        var steps = session.Trainer.StepsFor(epochs, session.Train.Count);
+        // A run that ends inside its warmup never reaches the learning rate it was given.
+        if (steps > 0 && warmup >= steps)
+            throw new ArgumentException($"warmup ({warmup} steps) is not shorter than the run ({steps} steps: {epochs} epochs of {session.Trainer.StepsPerEpoch(session.Train.Count)}, at most max_steps {session.Settings.Training.MaxSteps})");
         Directory.CreateDirectory(output);
         var final = Path.Combine(output, FinalEncoderFile);
         var best = Path.Combine(output, BestEncoderFile);
@@ -33,7 +39,7 @@ public static class LocalTraining
         var history = new List<EpochMetrics>();
         int bestEpoch = 0;
         double bestLoss = double.PositiveInfinity;
-        for (int epoch = 0; epoch < epochs; epoch++)
+        for (int epoch = 0; epoch < epochs && !session.Trainer.Finished; epoch++)
         {
             var trained = session.TrainEpoch(progress, cancel);
             var metrics = new EpochMetrics(trained.Epoch, session.Trainer.Step, trained.MeanLoss, session.ValidationLoss(), trained.LearningRate, trained.Seconds, DateTimeOffset.UtcNow, model.Base.Precision.Name());

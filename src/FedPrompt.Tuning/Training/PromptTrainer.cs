@@ -14,7 +14,8 @@ public sealed record EpochResult(int Epoch, int Steps, int Examples, double Mean
 /// <summary>
 /// Trains a prompt encoder against its frozen GPT: AdamW with warmup + cosine, gradient clipping,
 /// a global batch accumulated from micro-batches (the last incomplete global batch is dropped, as
-/// NeMo's training sampler does), a seeded shuffle per epoch. The optimizer, the schedule position
+/// NeMo's training sampler does), a seeded shuffle per epoch; training ends at max_steps, as in NeMo
+/// and Hugging Face, even inside an epoch. The optimizer, the schedule position
 /// and the epoch count live as long as the trainer, so a federated site calls <see cref="TrainEpoch"/>
 /// round after round and continues where it left off, whatever weights the server sent.
 /// </summary>
@@ -41,13 +42,27 @@ public sealed class PromptTrainer
 
     public int StepsPerEpoch(int examples) => examples / _options.GlobalBatchSize;
 
+    /// <summary>The schedule has reached max_steps: nothing is left to train.</summary>
+    public bool Finished => Step >= _options.MaxSteps;
+
+    /// <summary>How many steps <paramref name="epochs"/> epochs take from here: max_steps cuts them short.</summary>
+    public int StepsFor(int epochs, int examples) => (int)Math.Min((long)epochs * StepsPerEpoch(examples), _options.MaxSteps - Step);
+
+    /// <summary>The seeded shuffle epoch <paramref name="epoch"/> (0-based) visits <paramref name="count"/> examples in.</summary>
+    public int[] OrderOfEpoch(int epoch, int count)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(unchecked((int)(_options.Seed * 1_000_003 + epoch))).Shuffle(order);
+        return order;
+    }
+
     public EpochResult TrainEpoch(IReadOnlyList<TokenizedExample> examples, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        int steps = StepsPerEpoch(examples.Count);
-        if (steps == 0)
+        if (StepsPerEpoch(examples.Count) == 0)
             throw new ArgumentException($"{examples.Count} training examples do not fill one global batch of {_options.GlobalBatchSize}; lower the global batch size");
-        var order = Enumerable.Range(0, examples.Count).ToArray();
-        new Random(unchecked((int)(_options.Seed * 1_000_003 + EpochsDone))).Shuffle(order);
+        if (Finished) throw new InvalidOperationException($"training already reached max_steps ({_options.MaxSteps}); raise max_steps to train further");
+        int steps = StepsFor(1, examples.Count);
+        var order = OrderOfEpoch(EpochsDone, examples.Count);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int padId = _model.Base.Tokenizer.EndOfTextId;

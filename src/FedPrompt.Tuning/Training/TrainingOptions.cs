@@ -28,6 +28,7 @@ public sealed record TrainingOptions
         Require(WeightDecay >= 0, $"weight decay must be ≥ 0 (got {WeightDecay})");
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "betas must be in [0, 1)");
         Require(WarmupSteps >= 0 && MaxSteps > 0, "warmup steps must be ≥ 0 and max steps positive");
+        Require(WarmupSteps < MaxSteps, $"warmup ({WarmupSteps} steps) must be shorter than max_steps ({MaxSteps})");
         Require(GradientClip > 0, $"gradient clip must be positive (got {GradientClip})");
         Require(MicroBatchSize > 0 && GlobalBatchSize >= MicroBatchSize && GlobalBatchSize % MicroBatchSize == 0,
             $"global batch {GlobalBatchSize} must be a positive multiple of the micro-batch {MicroBatchSize}");

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Text.Json;
 using FedPrompt.Model;
@@ -17,16 +18,12 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// </summary>
 public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--layers <N>")] public int Layers { get; init; } = 24;
-        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = 1024;
-        [CommandOption("--heads <N>")] public int Heads { get; init; } = 16;
-        [CommandOption("--vocab <N>")] public int Vocab { get; init; } = 50257;
-        [CommandOption("--batch <N>")] public int Batch { get; init; } = 4;
-        [CommandOption("--seq <N>")] public int Sequence { get; init; } = 42;
-        [CommandOption("--iterations <N>")] [Description("Timed steps after 2 warm-up steps")] public int Iterations { get; init; } = 10;
-        [CommandOption("--threads <N>")] public int Threads { get; init; } = 2;
+        [CommandOption("--vocab <N>")] [Description("Vocabulary size (default 50257, GPT-2's)")] [Range(1, int.MaxValue)] public int Vocab { get; init; } = 50257;
+        [CommandOption("--batch <N>")] [Description("Sequences per step (default 4)")] [Range(1, int.MaxValue)] public int Batch { get; init; } = 4;
+        [CommandOption("--seq <N>")] [Description("Sequence length, in tokens (default 42)")] [Range(1, int.MaxValue)] public int Sequence { get; init; } = 42;
+        [CommandOption("--iterations <N>")] [Description("Timed steps after 2 warm-up steps (default 10)")] [Range(1, int.MaxValue)] public int Iterations { get; init; } = 10;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -35,7 +32,8 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
         torch.set_num_threads(settings.Threads);
         torch.manual_seed(0);
         var config = new GptConfig { VocabSize = settings.Vocab, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
-        using var model = new Gpt(config);
+        var precision = settings.ResolvedPrecision;
+        using var model = new Gpt(config, precision.ScalarType());
         model.InitializeForPretraining(0);
         model.Freeze();
         model.eval();
@@ -65,7 +63,8 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
             examples_per_s = Math.Round(settings.Iterations * settings.Batch / seconds, 3),
             ms_per_step = Math.Round(seconds * 1000 / settings.Iterations, 1),
             peak_rss_mb = Math.Round(PeakMemory.Mebibytes(), 1),
-            weights_mb = Math.Round(config.ParameterCount * 4 / 1048576.0, 1),
+            precision = precision.Name(),
+            weights_mb = Math.Round(config.ParameterCount * (precision == Precision.Bf16 ? 2 : 4) / 1048576.0, 1),
         }));
         return 0;
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -25,13 +26,13 @@ public sealed class BenchFederationCommand : Command<BenchFederationCommand.Sett
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--sites <N>")] public int Sites { get; init; } = 3;
-        [CommandOption("--rounds <N>")] public int Rounds { get; init; } = 5;
-        [CommandOption("--hidden <N>")] [Description("Model width the encoder is shaped for (1024: the 345M model)")] public int Hidden { get; init; } = 1024;
-        [CommandOption("--train-seconds <S>")] [Description("A round's local training time to put the overhead in proportion (default: one epoch of 604 examples at bench ptuning's 1.80 examples/s)")]
+        [CommandOption("--sites <N>")] [Description("Synthetic sites (default 3)")] [Range(1, int.MaxValue)] public int Sites { get; init; } = 3;
+        [CommandOption("--rounds <N>")] [Description("Rounds to time (default 5)")] [Range(1, int.MaxValue)] public int Rounds { get; init; } = 5;
+        [CommandOption("--hidden <N>")] [Description("Model width the encoder is shaped for (default 1024: the 345M model)")] [Range(1, int.MaxValue)] public int Hidden { get; init; } = 1024;
+        [CommandOption("--train-seconds <S>")] [Description("A round's local training time to put the overhead in proportion in seconds (default: one epoch of 604 examples at bench ptuning's 1.80 examples/s)")]
         public double TrainSeconds { get; init; } = 604 / 1.80;
-        [CommandOption("--server-process")] [Description("Run the server as a separate fedprompt process and report its memory")] public bool ServerProcess { get; init; }
-        [CommandOption("--server-heap-limit-mb <MB>")] [Description("Cap the server process's managed heap (DOTNET_GCHeapHardLimit), to show how little it needs")] public int? ServerHeapLimitMegabytes { get; init; }
+        [CommandOption("--server-process")] [Description("Run the server as a separate fedprompt process and report its memory (default: in this process)")] public bool ServerProcess { get; init; }
+        [CommandOption("--server-heap-limit-mb <MB>")] [Description("Cap the server process's managed heap (DOTNET_GCHeapHardLimit), in MiB, to show how little it needs (default: no cap)")] [Range(1, int.MaxValue)] public int? ServerHeapLimitMegabytes { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
@@ -20,16 +21,11 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// </summary>
 public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--layers <N>")] public int Layers { get; init; } = 24;
-        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = 1024;
-        [CommandOption("--heads <N>")] public int Heads { get; init; } = 16;
-        [CommandOption("--steps <N>")] [Description("Timed steps (after 2 warm-up steps)")] public int Steps { get; init; } = 10;
-        [CommandOption("--micro-batch <N>")] public int MicroBatch { get; init; } = 4;
-        [CommandOption("--threads <N>")] public int Threads { get; init; } = 2;
-        [CommandOption("--precision <P>")] [Description("The frozen model's precision: auto, bf16 or fp32 (default auto)")] public string Precision { get; init; } = "auto";
-        [CommandOption("--dump <FILE>")] [Description("Write the examples (token ids, answer starts) as JSON")] public string? Dump { get; init; }
+        [CommandOption("--steps <N>")] [Description("Timed steps after 2 warm-up steps (default 10)")] [Range(1, int.MaxValue)] public int Steps { get; init; } = 10;
+        [CommandOption("--micro-batch <N>")] [Description("Sentences per step (default 4)")] [Range(1, int.MaxValue)] public int MicroBatch { get; init; } = 4;
+        [CommandOption("--dump <FILE>")] [Description("Write the examples (token ids, answer starts) as JSON to this file (default: none)")] public string? Dump { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -37,7 +33,8 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
         TorchNative.EnsureLoaded();
         torch.set_num_threads(settings.Threads);
         var config = new GptConfig { VocabSize = 50257, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
-        var precision = Precisions.Parse(settings.Precision, "--precision").Resolve();
+        var precision = settings.ResolvedPrecision;
+        double peak = LinearPeak.GigaflopsPerSecond(precision.ScalarType());
         using var model = LanguageModel.Create(config, GptTokenizer.Gpt2(), seed: 0, precision);
         model.Network.Freeze();
         model.Network.eval();
@@ -46,19 +43,27 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
         var formatter = new PromptFormatter(TaskTemplate.FinancialPhraseBank, model.Tokenizer, virtualTokensAtInput: true, config.Positions);
         int count = settings.MicroBatch * (settings.Steps + 2);
         var examples = formatter.FormatForTraining(records.Take(count).ToList(), "Sentences_AllAgree.txt").Examples;
+        var (warmUp, measured) = (examples[..(2 * settings.MicroBatch)], examples[(2 * settings.MicroBatch)..]);
+
+        var prompted = new PromptedModel(model, PromptEncoder.Create(new PromptEncoderSettings(), model));
+        var options = new TrainingOptions { GlobalBatchSize = settings.MicroBatch, MicroBatchSize = settings.MicroBatch, WarmupSteps = 0 };
+        var trainer = new PromptTrainer(prompted, options);
+        // The trainer's own shuffles, so that the dump gives PyTorch the very micro-batches (and padding) timed here.
+        var inOrder = trainer.OrderOfEpoch(0, warmUp.Count).Select(i => warmUp[i])
+            .Concat(trainer.OrderOfEpoch(1, measured.Count).Select(i => measured[i])).ToList();
         if (settings.Dump is { } dump)
             AtomicFile.WriteAllText(dump, JsonSerializer.Serialize(new
             {
                 virtual_tokens = 10,
                 micro_batch = settings.MicroBatch,
-                examples = examples.Select(e => new { tokens = e.Tokens, answer_start = e.AnswerStart }),
+                examples = inOrder.Select(e => new { tokens = e.Tokens, answer_start = e.AnswerStart }),
             }));
+        // The frozen GPT's linear layers, forward and backward to their inputs, over the padded timed micro-batches.
+        long paddedTokens = inOrder.Skip(warmUp.Count).Chunk(settings.MicroBatch).Sum(batch => (long)batch.Length * batch.Max(e => e.Length));
+        double linearFlops = 2.0 * 2.0 * 12L * config.Embedding * config.Embedding * config.Layers * paddedTokens;
 
-        var prompted = new PromptedModel(model, PromptEncoder.Create(new PromptEncoderSettings(), model));
-        var options = new TrainingOptions { GlobalBatchSize = settings.MicroBatch, MicroBatchSize = settings.MicroBatch, WarmupSteps = 0 };
-        var trainer = new PromptTrainer(prompted, options);
-        trainer.TrainEpoch(examples[..(2 * settings.MicroBatch)]);
-        var timed = trainer.TrainEpoch(examples[(2 * settings.MicroBatch)..]);
+        trainer.TrainEpoch(warmUp);
+        var timed = trainer.TrainEpoch(measured);
         Console.Out.WriteLine(JsonSerializer.Serialize(new
         {
             impl = "fedprompt",
@@ -70,6 +75,10 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
             precision = precision.Name(),
             weights_mb = Math.Round(config.ParameterCount * (precision == Precision.Bf16 ? 2 : 4) / 1048576.0, 1),
             encoder_parameters = prompted.Encoder.ParameterCount,
+            padded_tokens = paddedTokens,
+            linear_gflops = Math.Round(linearFlops / timed.Seconds / 1e9, 1),
+            linear_peak_gflops = Math.Round(peak, 1),
+            fraction_of_peak = Math.Round(linearFlops / timed.Seconds / 1e9 / peak, 3),
         }));
         return 0;
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -20,14 +21,10 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// </summary>
 public sealed class BenchSimulatorCommand : Command<BenchSimulatorCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--sites <N>")] public int Sites { get; init; } = 3;
-        [CommandOption("--layers <N>")] public int Layers { get; init; } = 24;
-        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = 1024;
-        [CommandOption("--heads <N>")] public int Heads { get; init; } = 16;
-        [CommandOption("--examples <N>")] [Description("Training examples per site")] public int Examples { get; init; } = 16;
-        [CommandOption("--threads <N>")] public int Threads { get; init; } = 2;
+        [CommandOption("--sites <N>")] [Description("Simulated sites (default 3)")] [Range(1, int.MaxValue)] public int Sites { get; init; } = 3;
+        [CommandOption("--examples <N>")] [Description("Training examples per site (default 16)")] [Range(1, int.MaxValue)] public int Examples { get; init; } = 16;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

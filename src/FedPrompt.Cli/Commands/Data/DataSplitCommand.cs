@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Tuning.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -10,28 +11,27 @@ public sealed class DataSplitCommand : Command<DataSplitCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--input <FILE>")]
+        [CommandOption("--input <FILE>", isRequired: true)]
         [Description("The training JSONL to divide among sites")]
         public string Input { get; init; } = "";
 
         [CommandOption("--sites <N>")]
+        [Description("Number of sites (default 3)")]
+        [Range(1, int.MaxValue)]
         public int Sites { get; init; } = 3;
 
-        [CommandOption("--out <DIR>")]
+        [CommandOption("--out <DIR>", isRequired: true)]
         [Description("Where site-1.jsonl … site-N.jsonl go")]
         public string Out { get; init; } = "";
 
         [CommandOption("--seed <N>")]
+        [Description("Shuffle seed (default 0, NVFlare's)")]
         public uint Seed { get; init; }
 
         [CommandOption("--dirichlet <ALPHA>")]
-        [Description("Label-skewed split: each label's share per site drawn from Dirichlet(ALPHA)")]
+        [Description("Label-skewed split: each label's share per site drawn from Dirichlet(ALPHA), ALPHA above 0 (default: an even split)")]
+        [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
         public double? Dirichlet { get; init; }
-
-        public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Input) ? ValidationResult.Error("--input is required")
-            : string.IsNullOrEmpty(Out) ? ValidationResult.Error("--out is required")
-            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Federation.Grpc;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Protocol;
@@ -13,10 +14,9 @@ namespace FedPrompt.Cli.Commands.Federation;
 /// <summary>Every admin command connects with the admin's startup kit.</summary>
 public class AdminSettings : CommandSettings
 {
-    [CommandOption("--kit <DIR>")] [Description("The admin's startup kit")] public string Kit { get; init; } = "";
-
-    public override ValidationResult Validate() =>
-        string.IsNullOrEmpty(Kit) ? ValidationResult.Error("--kit is required") : ValidationResult.Success();
+    // Required for ArgumentCheck only: Spectre's own check of a required branch option fails when the
+    // option comes before the subcommand ("admin --kit DIR list") or after it ("admin list --kit DIR").
+    [CommandOption("--kit <DIR>")] [Description("The admin's startup kit. Required")] [Required] public string Kit { get; init; } = "";
 
     public T Call<T>(Func<Admin.AdminClient, Task<T>> call)
     {
@@ -101,7 +101,7 @@ public sealed class AdminAbortCommand : Command<AdminAbortCommand.Settings>
 {
     public sealed class Settings : AdminSettings
     {
-        [CommandArgument(0, "<JOB>")] public string Job { get; init; } = "";
+        [CommandArgument(0, "<JOB>")] [Description("Job id")] public string Job { get; init; } = "";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -10,12 +10,8 @@ public sealed class ProvisionCommand : Command<ProvisionCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--project <FILE>")] [Description("project.json: name, server {name, host, port}, sites, admins")] public string Project { get; init; } = "";
-        [CommandOption("--out <DIR>")] [Description("Where the kits go (must not exist or be empty)")] public string Out { get; init; } = "";
-
-        public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Project) ? ValidationResult.Error("--project is required")
-            : string.IsNullOrEmpty(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
+        [CommandOption("--project <FILE>", isRequired: true)] [Description("project.json: name, server {name, host, port}, sites, admins")] public string Project { get; init; } = "";
+        [CommandOption("--out <DIR>", isRequired: true)] [Description("Where the kits go (must not exist or be empty)")] public string Out { get; init; } = "";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

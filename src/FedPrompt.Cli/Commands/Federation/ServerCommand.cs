@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using FedPrompt.Federation.Grpc;
 using FedPrompt.Federation.Provisioning;
@@ -13,22 +14,20 @@ public sealed class ServerCommand : Command<ServerCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--kit <DIR>")] [Description("The server's startup kit")] public string Kit { get; init; } = "";
+        [CommandOption("--log-level <LEVEL>")] [Description(Logs.LevelDescription)] public LogLevel LogLevel { get; init; } = LogLevel.Information;
+        [CommandOption("--kit <DIR>", isRequired: true)] [Description("The server's startup kit")] public string Kit { get; init; } = "";
         [CommandOption("--workspace <DIR>")] [Description("Where jobs are kept (default: the kit's workspace/)")] public string? Workspace { get; init; }
-        [CommandOption("--bind <ADDRESS>")] [Description("Address to listen on (default: all)")] public string? Bind { get; init; }
-        [CommandOption("--port <N>")] [Description("Port (default: the kit's)")] public int? Port { get; init; }
-        [CommandOption("--heartbeat-timeout <SECONDS>")] [Description("Declare a silent site gone after this long (default 60)")] public double HeartbeatTimeout { get; init; } = 60;
-        [CommandOption("--heartbeat-interval <SECONDS>")] [Description("How often sites send heartbeats (default 5)")] public double HeartbeatInterval { get; init; } = 5;
-        [CommandOption("--max-payload-mb <MB>")] [Description("Largest model or job accepted (default 1024)")] public long MaxPayloadMegabytes { get; init; } = 1024;
-
-        public override Spectre.Console.ValidationResult Validate() =>
-            string.IsNullOrEmpty(Kit) ? Spectre.Console.ValidationResult.Error("--kit is required") : Spectre.Console.ValidationResult.Success();
+        [CommandOption("--bind <ADDRESS>")] [Description("IP address to listen on (default: all)")] public string? Bind { get; init; }
+        [CommandOption("--port <N>")] [Description("TCP port to listen on (default: the kit's)")] [Range(1, 65535)] public int? Port { get; init; }
+        [CommandOption("--heartbeat-timeout <SECONDS>")] [Description("Declare a silent site gone after this many seconds (default 60)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] public double HeartbeatTimeout { get; init; } = 60;
+        [CommandOption("--heartbeat-interval <SECONDS>")] [Description("Seconds between a site's heartbeats (default 5)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] public double HeartbeatInterval { get; init; } = 5;
+        [CommandOption("--max-payload-mb <MB>")] [Description("Largest model or job accepted, in MiB (default 1024)")] [Range(1, int.MaxValue)] public long MaxPayloadMegabytes { get; init; } = 1024;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var kit = StartupKit.Load(settings.Kit);
-        using var logs = Logs.Console();
+        using var logs = Logs.Console(settings.LogLevel);
         var options = new ServerOptions
         {
             Workspace = settings.Workspace ?? Path.Combine(kit.Folder, "workspace"),

@@ -1,8 +1,10 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
 using Spectre.Console;
+using Microsoft.Extensions.Logging;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Federation;
@@ -12,19 +14,17 @@ public sealed class SimulateCommand : Command<SimulateCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--job <DIR>")] [Description("Job folder (meta.json, app_server/, app_site/)")] public string Job { get; init; } = "";
+        [CommandOption("--log-level <LEVEL>")] [Description(Logs.LevelDescription)] public LogLevel LogLevel { get; init; } = LogLevel.Information;
+        [CommandOption("--job <DIR>", isRequired: true)] [Description("Job folder (meta.json, app_server/, app_site/)")] public string Job { get; init; } = "";
         [CommandOption("--workspace <DIR>")] [Description("Where the server keeps the job's models and metrics (default: ./workspace)")] public string Workspace { get; init; } = "workspace";
-        [CommandOption("--sites <N>")] [Description("Run on site-1 … site-N instead of the job's sites")] public int? Sites { get; init; }
+        [CommandOption("--sites <N>")] [Description("Run on site-1 … site-N instead of the job's sites (default: the job's)")] [Range(1, int.MaxValue)] public int? Sites { get; init; }
         [CommandOption("--data <DIR>")] [Description("Folder the sites' data paths are relative to (default: current folder)")] public string Data { get; init; } = ".";
-
-        public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Job) ? ValidationResult.Error("--job is required") : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = settings.LoadModel(FedPrompt.Federation.Jobs.JobDefinition.Load(settings.Job).Site.Tuning.Precision);
-        using var logs = Logs.Console();
+        using var logs = Logs.Console(settings.LogLevel);
         var options = new SimulationOptions { JobFolder = settings.Job, Workspace = settings.Workspace, DataFolder = settings.Data, Sites = settings.Sites };
         var (state, store) = Simulator.RunAsync(options, model, logs, cancel: cancellationToken).GetAwaiter().GetResult();
         AnsiConsole.MarkupLine(state.Status == JobStatuses.Finished

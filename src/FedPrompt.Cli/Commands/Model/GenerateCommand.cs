@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Model;
 using Spectre.Console.Cli;
 
@@ -9,32 +10,33 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--prompt <TEXT>")]
+        [CommandOption("--prompt <TEXT>", isRequired: true)]
         [Description("The text to continue")]
         public string? Prompt { get; init; }
 
         [CommandOption("--max-new-tokens <N>")]
         [Description("Stop after this many tokens (default 32), or at end of text")]
+        [Range(1, int.MaxValue)]
         public int MaxNewTokens { get; init; } = 32;
 
         [CommandOption("--temperature <T>")]
-        [Description("0 (default) decodes greedily; above 0 samples")]
+        [Description("Softmax temperature: 0 (default) decodes greedily; above 0 samples")]
+        [Range(0.0, double.MaxValue)]
         public double Temperature { get; init; }
 
         [CommandOption("--top-k <K>")]
-        [Description("Sample only among the K most likely tokens (0: all)")]
+        [Description("Sample only among the K most likely tokens (default 0: all)")]
+        [Range(0, int.MaxValue)]
         public int TopK { get; init; }
 
         [CommandOption("--top-p <P>")]
-        [Description("Sample only within the most likely tokens whose mass reaches P (default 1)")]
+        [Description("Sample only within the most likely tokens whose probability mass reaches P, above 0 and at most 1 (default 1)")]
+        [Range(0.0, 1.0, MinimumIsExclusive = true)]
         public double TopP { get; init; } = 1.0;
 
         [CommandOption("--seed <N>")]
-        [Description("Seed for sampling")]
+        [Description("Seed for sampling (default 0)")]
         public long Seed { get; init; }
-
-        public override Spectre.Console.ValidationResult Validate() =>
-            string.IsNullOrEmpty(Prompt) ? Spectre.Console.ValidationResult.Error("--prompt is required") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -9,11 +9,8 @@ public sealed class ModelConvertCommand : Command<ModelConvertCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--out <DIR>")] [Description("The Hugging Face folder to write")] public string Out { get; init; } = "";
-        [CommandOption("--dtype <TYPE>")] [Description("f32 (default), f16 or bf16")] public string DType { get; init; } = "f32";
-
-        public override Spectre.Console.ValidationResult Validate() =>
-            string.IsNullOrEmpty(Out) ? Spectre.Console.ValidationResult.Error("--out is required") : Spectre.Console.ValidationResult.Success();
+        [CommandOption("--out <DIR>", isRequired: true)] [Description("The Hugging Face folder to write")] public string Out { get; init; } = "";
+        [CommandOption("--dtype <TYPE>")] [Description("Stored precision: f32 (default), f16 or bf16")] public string DType { get; init; } = "f32";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -10,12 +10,9 @@ public sealed class ModelScoreCommand : Command<ModelScoreCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--text <TEXT>")]
+        [CommandOption("--text <TEXT>", isRequired: true)]
         [Description("The text to score")]
         public string? Text { get; init; }
-
-        public override Spectre.Console.ValidationResult Validate() =>
-            Text is null ? Spectre.Console.ValidationResult.Error("--text is required") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using Spectre.Console.Cli;
@@ -17,6 +18,7 @@ public class ModelSettings : CommandSettings
 
     [CommandOption("--threads <N>")]
     [Description("Torch intra-op threads (default: all cores)")]
+    [Range(1, int.MaxValue)]
     public int? Threads { get; init; }
 
     [CommandOption("--precision <P>")]

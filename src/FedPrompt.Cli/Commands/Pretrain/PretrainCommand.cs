@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using FedPrompt.Model.Pretraining;
@@ -15,34 +16,44 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
     {
         [CommandOption("--corpus <DIR>")] [Description("Reuters-21578 folder (reut2-*.sgm or .sgm.gz); default: the repository's data/reuters21578")]
         public string? Corpus { get; init; }
-        [CommandOption("--out <DIR>")] [Description("Output Hugging Face folder; holds a resumable checkpoint while training")]
+        [CommandOption("--out <DIR>", isRequired: true)] [Description("Output Hugging Face folder; holds a resumable checkpoint while training")]
         public string Out { get; init; } = "";
-        [CommandOption("--from <MODEL>")] [Description("Continue from this model instead of random weights")]
+        [CommandOption("--from <MODEL>")] [Description("Continue from this model (Hugging Face folder or .nemo) with a fresh optimizer (default: random weights)")]
         public string? From { get; init; }
-        [CommandOption("--layers <N>")] public int Layers { get; init; } = new PretrainingOptions().Layers;
-        [CommandOption("--hidden <N>")] public int Hidden { get; init; } = new PretrainingOptions().Embedding;
-        [CommandOption("--heads <N>")] public int Heads { get; init; } = new PretrainingOptions().Heads;
-        [CommandOption("--positions <N>")] public int Positions { get; init; } = new PretrainingOptions().Positions;
-        [CommandOption("--seq <N>")] public int Sequence { get; init; } = new PretrainingOptions().SequenceLength;
-        [CommandOption("--batch <N>")] public int Batch { get; init; } = new PretrainingOptions().BatchSize;
-        [CommandOption("--steps <N>")] public int Steps { get; init; } = new PretrainingOptions().Steps;
-        [CommandOption("--lr <LR>")] public double LearningRate { get; init; } = new PretrainingOptions().LearningRate;
-        [CommandOption("--min-lr <LR>")] public double MinLearningRate { get; init; } = new PretrainingOptions().MinLearningRate;
-        [CommandOption("--warmup <N>")] public int Warmup { get; init; } = new PretrainingOptions().WarmupSteps;
-        [CommandOption("--dropout <P>")] public double Dropout { get; init; } = new PretrainingOptions().Dropout;
-        [CommandOption("--eval-every <N>")] public int EvaluateEvery { get; init; } = new PretrainingOptions().EvaluateEvery;
-        [CommandOption("--checkpoint-every <N>")] public int CheckpointEvery { get; init; } = new PretrainingOptions().CheckpointEvery;
-        [CommandOption("--seed <N>")] public long Seed { get; init; } = new PretrainingOptions().Seed;
-        [CommandOption("--pause-after <N>")] [Description("Stop after step N's checkpoint, the schedule still spanning --steps; rerun to go on")]
+        [CommandOption("--layers <N>")] [PretrainingDefault("Transformer layers", nameof(PretrainingOptions.Layers))] [Range(1, int.MaxValue)]
+        public int Layers { get; init; } = new PretrainingOptions().Layers;
+        [CommandOption("--hidden <N>")] [PretrainingDefault("Hidden (embedding) width", nameof(PretrainingOptions.Embedding))] [Range(1, int.MaxValue)]
+        public int Hidden { get; init; } = new PretrainingOptions().Embedding;
+        [CommandOption("--heads <N>")] [PretrainingDefault("Attention heads; divides the hidden width", nameof(PretrainingOptions.Heads))] [Range(1, int.MaxValue)]
+        public int Heads { get; init; } = new PretrainingOptions().Heads;
+        [CommandOption("--positions <N>")] [PretrainingDefault("Longest input the model takes, in tokens", nameof(PretrainingOptions.Positions))] [Range(1, int.MaxValue)]
+        public int Positions { get; init; } = new PretrainingOptions().Positions;
+        [CommandOption("--seq <N>")] [PretrainingDefault("Training window, in tokens", nameof(PretrainingOptions.SequenceLength))] [Range(1, int.MaxValue)]
+        public int Sequence { get; init; } = new PretrainingOptions().SequenceLength;
+        [CommandOption("--batch <N>")] [PretrainingDefault("Windows per optimizer step", nameof(PretrainingOptions.BatchSize))] [Range(1, int.MaxValue)]
+        public int Batch { get; init; } = new PretrainingOptions().BatchSize;
+        [CommandOption("--steps <N>")] [PretrainingDefault("Optimizer steps; the cosine decay ends there", nameof(PretrainingOptions.Steps))] [Range(1, int.MaxValue)]
+        public int Steps { get; init; } = new PretrainingOptions().Steps;
+        [CommandOption("--lr <LR>")] [PretrainingDefault("Peak learning rate of AdamW", nameof(PretrainingOptions.LearningRate))] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
+        public double LearningRate { get; init; } = new PretrainingOptions().LearningRate;
+        [CommandOption("--min-lr <LR>")] [PretrainingDefault("Learning rate at the end of the cosine decay", nameof(PretrainingOptions.MinLearningRate))] [Range(0.0, double.MaxValue)]
+        public double MinLearningRate { get; init; } = new PretrainingOptions().MinLearningRate;
+        [CommandOption("--warmup <N>")] [PretrainingDefault("Optimizer steps of linear warmup", nameof(PretrainingOptions.WarmupSteps))] [Range(0, int.MaxValue)]
+        public int Warmup { get; init; } = new PretrainingOptions().WarmupSteps;
+        [CommandOption("--dropout <P>")] [PretrainingDefault("Dropout probability, at least 0 and below 1", nameof(PretrainingOptions.Dropout))] [Range(0.0, 1.0, MaximumIsExclusive = true)]
+        public double Dropout { get; init; } = new PretrainingOptions().Dropout;
+        [CommandOption("--eval-every <N>")] [PretrainingDefault("Measure the held-out loss every N steps", nameof(PretrainingOptions.EvaluateEvery))] [Range(1, int.MaxValue)]
+        public int EvaluateEvery { get; init; } = new PretrainingOptions().EvaluateEvery;
+        [CommandOption("--checkpoint-every <N>")] [PretrainingDefault("Write a resumable checkpoint every N steps", nameof(PretrainingOptions.CheckpointEvery))] [Range(1, int.MaxValue)]
+        public int CheckpointEvery { get; init; } = new PretrainingOptions().CheckpointEvery;
+        [CommandOption("--seed <N>")] [PretrainingDefault("Seed of the initial weights and the data order", nameof(PretrainingOptions.Seed))]
+        public long Seed { get; init; } = new PretrainingOptions().Seed;
+        [CommandOption("--pause-after <N>")] [Description("Stop after step N's checkpoint, the schedule still spanning --steps; rerun to go on (default: run to --steps)")]
+        [Range(1, int.MaxValue)]
         public int? PauseAfter { get; init; }
-        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores)")] public int? Threads { get; init; }
+        [CommandOption("--threads <N>")] [Description("Torch intra-op threads (default: all cores)")] [Range(1, int.MaxValue)] public int? Threads { get; init; }
         [CommandOption("--precision <P>")] [Description("The matrix products' type: auto, bf16 or fp32 (default auto: bf16 where the CPU has native bf16); weights and optimizer state stay fp32")]
         public string Precision { get; init; } = "auto";
-
-        public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required")
-            : PauseAfter is <= 0 ? ValidationResult.Error($"--pause-after must be a positive step (got {PauseAfter})")
-            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

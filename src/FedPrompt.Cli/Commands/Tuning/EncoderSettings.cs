@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using FedPrompt.Cli.Commands.Model;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Tuning;
@@ -8,10 +7,7 @@ namespace FedPrompt.Cli.Commands.Tuning;
 /// <summary>Commands that apply a trained prompt encoder to its base model.</summary>
 public class EncoderSettings : ModelSettings
 {
-    [CommandOption("--encoder <FILE>")]
+    [CommandOption("--encoder <FILE>", isRequired: true)]
     [Description("A trained prompt encoder (.safetensors from train, or a federated job's best/last global model)")]
     public string Encoder { get; init; } = "";
-
-    public override ValidationResult Validate() =>
-        string.IsNullOrEmpty(Encoder) ? ValidationResult.Error("--encoder is required") : ValidationResult.Success();
 }

@@ -15,12 +15,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
     public sealed class Settings : EncoderSettings
     {
-        [CommandOption("--input <FILE>")] [Description("Labelled JSONL to evaluate on")] public string Input { get; init; } = "";
-        [CommandOption("--json")] [Description("Print the result as JSON")] public bool Json { get; init; }
-        [CommandOption("--no-generate")] [Description("Skip greedy-generation exact match (faster)")] public bool NoGenerate { get; init; }
-
-        public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Input) ? ValidationResult.Error("--input is required") : base.Validate();
+        [CommandOption("--input <FILE>", isRequired: true)] [Description("Labelled JSONL to evaluate on")] public string Input { get; init; } = "";
+        [CommandOption("--json")] [Description("Print the result as one JSON object (default: a table)")] public bool Json { get; init; }
+        [CommandOption("--no-generate")] [Description("Skip greedy-generation exact match, which is slower (default: measured)")] public bool NoGenerate { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

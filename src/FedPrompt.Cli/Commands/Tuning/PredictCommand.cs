@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Model;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Artefacts;
@@ -14,12 +15,12 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     public sealed class Settings : EncoderSettings
     {
-        [CommandOption("--sentence <TEXT>")] [Description("Text for the template's (single) input field")] public string? Sentence { get; init; }
-        [CommandOption("--input <FILE>")] [Description("JSONL records with the template's input fields")] public string? Input { get; init; }
-        [CommandOption("--max-new-tokens <N>")] [Description("Longest answer (default 16)")] public int MaxNewTokens { get; init; } = 16;
+        [CommandOption("--sentence <TEXT>")] [Description("Text for the template's (single) input field; this or --input is required")] public string? Sentence { get; init; }
+        [CommandOption("--input <FILE>")] [Description("JSONL records with the template's input fields; this or --sentence is required")] public string? Input { get; init; }
+        [CommandOption("--max-new-tokens <N>")] [Description("Longest answer, in tokens (default 16)")] [Range(1, int.MaxValue)] public int MaxNewTokens { get; init; } = 16;
 
-        public override ValidationResult Validate() =>
-            (Sentence is null) == (Input is null) ? ValidationResult.Error("give --sentence or --input (one of them)") : base.Validate();
+        public override Spectre.Console.ValidationResult Validate() =>
+            (Sentence is null) == (Input is null) ? Spectre.Console.ValidationResult.Error("give --sentence or --input (one of them)") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using FedPrompt.Model;
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Encoders;
@@ -15,27 +16,30 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : ModelSettings
     {
-        [CommandOption("--train <FILE>")] [Description("Training JSONL")] public string Train { get; init; } = "";
-        [CommandOption("--validation <FILE>")] [Description("Validation JSONL")] public string Validation { get; init; } = "";
-        [CommandOption("--out <DIR>")] [Description("Where encoder.safetensors, best.safetensors and metrics.jsonl go")] public string Out { get; init; } = "";
-        [CommandOption("--settings <FILE>")] [Description("Tuning settings JSON (template, encoder, training, epochs, answers); flags override it")] public string? SettingsFile { get; init; }
-        [CommandOption("--template <FILE>")] [Description("A NeMo task template JSON")] public string? Template { get; init; }
-        [CommandOption("--encoder <TYPE>")] [Description("mlp, lstm, embedding or deep")] public string? Encoder { get; init; }
-        [CommandOption("--virtual-tokens <N>")] public int? VirtualTokens { get; init; }
-        [CommandOption("--hidden-size <N>")] public int? HiddenSize { get; init; }
-        [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
-        [CommandOption("--lr <LR>")] public double? LearningRate { get; init; }
-        [CommandOption("--warmup <N>")] public int? Warmup { get; init; }
-        [CommandOption("--max-steps <N>")] public int? MaxSteps { get; init; }
-        [CommandOption("--global-batch <N>")] public int? GlobalBatch { get; init; }
-        [CommandOption("--micro-batch <N>")] public int? MicroBatch { get; init; }
-        [CommandOption("--seed <N>")] public long? Seed { get; init; }
-
-        public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Train) ? ValidationResult.Error("--train is required")
-            : string.IsNullOrEmpty(Validation) ? ValidationResult.Error("--validation is required")
-            : string.IsNullOrEmpty(Out) ? ValidationResult.Error("--out is required")
-            : ValidationResult.Success();
+        [CommandOption("--train <FILE>", isRequired: true)] [Description("Training JSONL")] public string Train { get; init; } = "";
+        [CommandOption("--validation <FILE>", isRequired: true)] [Description("Validation JSONL; its labels are the task's answers unless the settings declare them")] public string Validation { get; init; } = "";
+        [CommandOption("--out <DIR>", isRequired: true)] [Description("Where encoder.safetensors, best.safetensors and metrics.jsonl go")] public string Out { get; init; } = "";
+        [CommandOption("--settings <FILE>")] [Description("Tuning settings JSON (template, encoder, training, epochs, answers); flags override it (default: the reference's settings)")] public string? SettingsFile { get; init; }
+        [CommandOption("--template <FILE>")] [Description("A NeMo task template JSON (default: the Financial PhraseBank sentiment template)")] public string? Template { get; init; }
+        [CommandOption("--encoder <TYPE>")] [Description("Prompt encoder: mlp (default), lstm, embedding or deep")] public string? Encoder { get; init; }
+        [CommandOption("--virtual-tokens <N>")] [Description("Virtual tokens the encoder learns (default 10, or the template's total_virtual_tokens)")] [Range(1, int.MaxValue)]
+        public int? VirtualTokens { get; init; }
+        [CommandOption("--hidden-size <N>")] [Description("Width of the mlp/lstm encoder's hidden layer (default 2048)")] [Range(1, int.MaxValue)]
+        public int? HiddenSize { get; init; }
+        [CommandOption("--epochs <N>")] [Description("Passes over the training data (default 1); max_steps may end the run sooner")] [Range(1, int.MaxValue)]
+        public int? Epochs { get; init; }
+        [CommandOption("--lr <LR>")] [Description("Peak learning rate of AdamW, reached after the warmup (default 1e-4)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
+        public double? LearningRate { get; init; }
+        [CommandOption("--warmup <N>")] [Description("Optimizer steps of linear warmup, fewer than the run's steps (default 50)")] [Range(0, int.MaxValue)]
+        public int? Warmup { get; init; }
+        [CommandOption("--max-steps <N>")] [Description("Optimizer steps after which training stops; the cosine decay ends there (default 3750)")] [Range(1, int.MaxValue)]
+        public int? MaxSteps { get; init; }
+        [CommandOption("--global-batch <N>")] [Description("Examples per optimizer step (default 64)")] [Range(1, int.MaxValue)]
+        public int? GlobalBatch { get; init; }
+        [CommandOption("--micro-batch <N>")] [Description("Examples per forward pass; divides the global batch (default 4)")] [Range(1, int.MaxValue)]
+        public int? MicroBatch { get; init; }
+        [CommandOption("--seed <N>")] [Description("Seed of the encoder's initial weights and the data order (default 1234)")]
+        public long? Seed { get; init; }
 
         /// <summary>The settings file (or the reference's defaults) with the flags applied.</summary>
         public TuningSettings TuningSettings()
@@ -86,8 +90,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                int stepsPerEpoch = session.Trainer.StepsPerEpoch(session.Train.Count);
-                var task = ctx.AddTask("training", maxValue: tuning.Epochs * stepsPerEpoch);
+                var task = ctx.AddTask("training", maxValue: session.Trainer.StepsFor(tuning.Epochs, session.Train.Count));
                 var progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
                     task.Increment(1);
@@ -96,6 +99,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 result = LocalTraining.Run(session, tuning.Epochs, settings.Out, progress,
                     m => AnsiConsole.MarkupLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, validation loss {m.ValidationLoss:F4}"), cancellationToken);
             });
+        if (result.Epochs.Count < tuning.Epochs)
+            AnsiConsole.MarkupLine($"stopped at max_steps {tuning.Training.MaxSteps}, in epoch {result.Epochs.Count} of {tuning.Epochs}");
         AnsiConsole.MarkupLine($"best validation loss {result.BestValidationLoss:F4} at epoch {result.BestEpoch} → {Markup.Escape(result.BestEncoder)}; last → {Markup.Escape(result.FinalEncoder)}");
         return 0;
     }

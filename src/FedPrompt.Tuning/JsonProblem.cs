@@ -1,0 +1,80 @@
+using System.Collections;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace FedPrompt.Tuning;
+
+/// <summary>
+/// A JSON settings error in the words of whoever wrote the file. System.Text.Json's messages name
+/// .NET types and members ("could not be converted to System.Double", "could not be mapped to any
+/// .NET member contained in type …"); these say which key, on which line, expected what.
+/// </summary>
+public static partial class JsonProblem
+{
+    /// <summary>" at $.training.learning_rate (line 3): expected a number", to follow the file's name.</summary>
+    public static string Describe(JsonException e)
+    {
+        var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
+        var line = e.LineNumber is { } number ? $" (line {number + 1})" : "";
+        return $"{where}{line}: {What(e.Message)}";
+    }
+
+    /// <summary>What a value of <paramref name="type"/> looks like in JSON: "a number", "a list of whole numbers" …</summary>
+    public static string Kind(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsEnum) return "one of " + string.Join(", ", Enum.GetNames(type).Select(n => $"\"{n.ToLowerInvariant()}\""));
+        if (type == typeof(string)) return "a string";
+        if (type == typeof(bool)) return "true or false";
+        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal)) return "a number";
+        if (type == typeof(int) || type == typeof(long) || type == typeof(uint) || type == typeof(short)) return "a whole number";
+        if (type.IsArray) return $"a list of {Plural(Kind(type.GetElementType()!))}";
+        if (type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) && type.GetGenericArguments() is [var element])
+            return $"a list of {Plural(Kind(element))}";
+        return "an object";
+    }
+
+    static string Plural(string kind) => kind switch
+    {
+        "a string" => "strings",
+        "a number" => "numbers",
+        "a whole number" => "whole numbers",
+        _ => "values",
+    };
+
+    static string What(string message)
+    {
+        if (NotConverted().Match(message) is { Success: true } converted)
+            return $"expected {(TypeNamed(converted.Groups["type"].Value) is { } type ? Kind(type) : "another kind of value")}";
+        if (UnknownMember().Match(message) is { Success: true } unknown) return $"unknown key \"{unknown.Groups["key"].Value}\"";
+        if (MissingRequired().Match(message) is { Success: true } missing) return $"missing {missing.Groups["keys"].Value}";
+        if (NullNotAllowed().Match(message) is { Success: true } isNull) return $"\"{isNull.Groups["key"].Value}\" may not be null";
+        return Position().Replace(message, "").TrimEnd();
+    }
+
+    static Type? TypeNamed(string name)
+    {
+        var nullable = NullableOf().Match(name);
+        var bare = nullable.Success ? nullable.Groups["type"].Value : name;
+        return AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(bare)).FirstOrDefault(t => t is not null);
+    }
+
+    [GeneratedRegex(@"could not be converted to (?<type>[^\s]+?)\.( Path:|$)")]
+    private static partial Regex NotConverted();
+
+    [GeneratedRegex(@"The JSON property '(?<key>[^']*)' could not be mapped")]
+    private static partial Regex UnknownMember();
+
+    [GeneratedRegex(@"missing required properties including: (?<keys>.*?)\.?( Path:|$)")]
+    private static partial Regex MissingRequired();
+
+    [GeneratedRegex(@"The property or field '(?<key>[^']*)' .* doesn't allow setting null values")]
+    private static partial Regex NullNotAllowed();
+
+    [GeneratedRegex(@"^System\.Nullable`1\[\[(?<type>[^,\]]+)")]
+    private static partial Regex NullableOf();
+
+    /// <summary>The " Path: $.x | LineNumber: 0 | BytePositionInLine: 14." tail, which <see cref="Describe"/> says in words.</summary>
+    [GeneratedRegex(@" ?Path: .*$")]
+    private static partial Regex Position();
+}
