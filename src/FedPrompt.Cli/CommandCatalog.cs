@@ -20,8 +20,6 @@ public sealed class CommandCatalog
 {
     readonly Dictionary<string, Type> _settings = new() { [""] = typeof(CommandSettings) };
 
-    public IReadOnlyCollection<string> Paths => _settings.Keys;
-
     public void Add<TCommand>(IConfigurator config, string name, string description) where TCommand : class, ICommand
     {
         config.AddCommand<TCommand>(name).WithDescription(description);

@@ -5,8 +5,10 @@ namespace FedPrompt.Cli;
 /// <summary>Server and site log lines on the console: one line each, with the time.</summary>
 public static class Logs
 {
-    /// <summary>The help of every command's --log-level.</summary>
-    public const string LevelDescription = "Least severe log lines shown: trace, debug, information (default), warning, error, critical or none";
+    public const string Levels = "trace, debug, information, warning, error, critical or none";
+
+    /// <summary>The help of --log-level where it defaults to information.</summary>
+    public const string LevelDescription = $"Least severe log lines shown: {Levels} (default information)";
 
     public static ILoggerFactory Console(LogLevel minimum = LogLevel.Information) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(minimum)

@@ -15,13 +15,15 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         [CommandOption("--out <DIR>")] [Description("Where data, models, logs and the report go (default: ./experiment)")] public string Out { get; init; } = "experiment";
         [CommandOption("--job <DIR>")] [Description("A job folder defining a p-tuning family (repeatable; default: the bundled deep and mlp jobs)")] public string[] Jobs { get; init; } = [];
         [CommandOption("--quick")] [Description("Two rounds instead of the jobs' num_rounds, for CI (default: off)")] public bool Quick { get; init; }
+        [CommandOption("--log-level <LEVEL>")] [Description($"Least severe log lines shown: {Logs.Levels} (default warning: the experiment reports its own progress)")]
+        public LogLevel LogLevel { get; init; } = LogLevel.Warning;
         [CommandOption("--no-generate")] [Description("Skip greedy-generation exact match on the test file (default: measured)")] public bool NoGenerate { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = settings.LoadModel();
-        using var logs = Logs.Console(LogLevel.Warning);
+        using var logs = Logs.Console(settings.LogLevel);
         var jobs = settings.Jobs.Length > 0 ? settings.Jobs : [BundledFiles.Jobs("fpb_fedavg_deep"), BundledFiles.Jobs("fpb_fedavg_mlp")];
         var options = new ExperimentOptions { Output = settings.Out, Jobs = jobs, Quick = settings.Quick, Generate = !settings.NoGenerate };
         AnsiConsole.MarkupLine($"model: {Markup.Escape(model.Origin)} ({Markup.Escape(model.Config.Describe())})");
