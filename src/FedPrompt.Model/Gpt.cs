@@ -147,7 +147,7 @@ public sealed class Gpt : nn.Module
             using var scope = NewDisposeScope();
             if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else if (name.Contains("ln_", StringComparison.Ordinal)) p.fill_(1);
-            else p.copy_(randn(p.shape, generator: generator) * (name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
+            else p.copy_(randn(p.shape, generator: generator).mul_(name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
         }
     }
 

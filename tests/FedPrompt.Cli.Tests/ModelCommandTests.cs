@@ -58,6 +58,17 @@ public class ModelCommandTests
     }
 
     [Fact]
+    public void ConvertKeepsTheWeightsExactlyWhateverTheCpuComputesIn()
+    {
+        using var folder = new TemporaryDirectory();
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, "model", "convert", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--out", folder.Path);
+        Assert.True(exit == 0, error);
+        using var original = Model.LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"), Model.Precision.Fp32);
+        using var converted = Model.LanguageModel.Load(folder.Path, Model.Precision.Fp32);
+        Assert.Equal(original.Fingerprint, converted.Fingerprint);
+    }
+
+    [Fact]
     public void ABadModelPathFailsWithTheProblemNamed()
     {
         var (exit, output, error) = FedPromptProcess.Run(Timeout, "model", "score", "--model", "/no/such/model", "--text", "x");

@@ -22,7 +22,8 @@ public sealed class ModelConvertCommand : Command<ModelConvertCommand.Settings>
             "bf16" or "bfloat16" => StoredDType.BF16,
             _ => throw new ArgumentException($"--dtype {settings.DType}: expected f32, f16 or bf16"),
         };
-        using var model = settings.LoadModel();
+        // Loaded in fp32 unless asked otherwise: a bf16 model in memory would round an fp32 or fp16 file's weights.
+        using var model = settings.LoadModel(FedPrompt.Model.Precision.Fp32);
         model.Save(settings.Out, dtype);
         Console.Out.WriteLine($"{model.Origin} → {settings.Out} ({dtype})");
         return 0;
