@@ -52,6 +52,9 @@ public sealed class Gpt : nn.Module
 
     public ScalarType WeightType { get; }
 
+    /// <summary>Memory the weights take as held (bf16 matrices, fp32 LayerNorms).</summary>
+    public long WeightBytes => parameters().Sum(p => p.numel() * p.ElementSize);
+
     /// <summary>The element type of the matrix products; bf16 over fp32 weights is mixed-precision training.</summary>
     public ScalarType ComputeType
     {

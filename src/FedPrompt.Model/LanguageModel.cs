@@ -46,7 +46,6 @@ public sealed class LanguageModel : IDisposable
         throw new FileNotFoundException($"{path}: no such model folder or .nemo file", path);
     }
 
-    /// <summary>A randomly initialised model, for pretraining from scratch and for tests.</summary>
     /// <summary>A randomly initialised model, for pretraining from scratch and for tests: the seed's
     /// fp32 draws, rounded to bf16 when that is the precision.</summary>
     public static LanguageModel Create(GptConfig config, GptTokenizer tokenizer, long seed, Precision precision = Precision.Auto)
@@ -78,7 +77,7 @@ public sealed class LanguageModel : IDisposable
         return Frozen(network, archive.Tokenizer, path, "NeMo archive (.nemo)", archive.Weights, precision, fingerprint);
     }
 
-    static LanguageModel Frozen(Gpt network, GptTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string fingerprint)
+    static LanguageModel Frozen(Gpt network, GptTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string? fingerprint)
     {
         network.Freeze();
         network.eval();

@@ -20,8 +20,9 @@ public sealed record MappedWeight(StoredTensor Stored, WeightTransform Transform
 /// <summary>Copies a checkpoint's tensors into a model's parameters, one tensor at a time.</summary>
 public static class WeightLoader
 {
-    /// <returns>The <see cref="WeightFingerprint"/> of the weights as read, before they are rounded to the model's weight type.</returns>
-    public static string Load(Gpt model, IReadOnlyDictionary<string, MappedWeight> weights, IReadOnlyCollection<string> unexpected, string origin)
+    /// <returns>The <see cref="WeightFingerprint"/> of the weights as read when the model rounds them
+    /// (bf16), else null: an fp32 model's own parameters give the same fingerprint, when it is asked for.</returns>
+    public static string? Load(Gpt model, IReadOnlyDictionary<string, MappedWeight> weights, IReadOnlyCollection<string> unexpected, string origin)
     {
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var problems = new List<string>();
@@ -38,7 +39,8 @@ public static class WeightLoader
             throw new InvalidDataException($"{origin}: the weights do not match the config ({model.Config.Describe()}): {string.Join(". ", problems)}");
 
         using var noGrad = no_grad();
-        using var fingerprint = new WeightFingerprint();
+        // Hashing every weight costs about a second at 345M, spent only where rounding would lose them.
+        using var fingerprint = model.WeightType == ScalarType.Float32 ? null : new WeightFingerprint();
         foreach (var (name, parameter) in parameters)
         {
             using var scope = NewDisposeScope();
@@ -50,10 +52,10 @@ public static class WeightLoader
                 WeightTransform.MegatronQkv => MegatronQkvToSplit(value, model.Config.Heads),
                 _ => value,
             };
-            fingerprint.Add(name, value);
+            fingerprint?.Add(name, value);
             parameter.copy_(value);
         }
-        return fingerprint.Finish();
+        return fingerprint?.Finish();
     }
 
     static long[] ExpectedStoredShape(long[] modelShape, WeightTransform transform) =>

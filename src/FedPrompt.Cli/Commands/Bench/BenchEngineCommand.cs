@@ -64,7 +64,7 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
             ms_per_step = Math.Round(seconds * 1000 / settings.Iterations, 1),
             peak_rss_mb = Math.Round(PeakMemory.Mebibytes(), 1),
             precision = precision.Name(),
-            weights_mb = Math.Round(config.ParameterCount * (precision == Precision.Bf16 ? 2 : 4) / 1048576.0, 1),
+            weights_mb = Math.Round(model.WeightBytes / 1048576.0, 1),
         }));
         return 0;
     }

@@ -73,7 +73,7 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
             ms_per_step = Math.Round(timed.Seconds * 1000 / timed.Steps, 1),
             peak_rss_mb = Math.Round(PeakMemory.Mebibytes(), 1),
             precision = precision.Name(),
-            weights_mb = Math.Round(config.ParameterCount * (precision == Precision.Bf16 ? 2 : 4) / 1048576.0, 1),
+            weights_mb = Math.Round(model.Network.WeightBytes / 1048576.0, 1),
             encoder_parameters = prompted.Encoder.ParameterCount,
             padded_tokens = paddedTokens,
             linear_gflops = Math.Round(linearFlops / timed.Seconds / 1e9, 1),

@@ -1,7 +1,7 @@
-using FedPrompt.Model;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using FedPrompt.Cli.Commands.Model;
+using FedPrompt.Model;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Encoders;
 using FedPrompt.Tuning.Templates;
