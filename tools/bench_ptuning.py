@@ -7,7 +7,9 @@ micro-batch of 4 per step, on the examples `fedprompt bench ptuning --dump FILE`
 it trained them (so both time the same micro-batches and the same padding).
 
   --mode nemo      logits over the whole vocabulary at every position, then masked (NeMo's way)
-  --mode gathered  hidden states gathered at the loss positions first (FedPrompt's way)
+  --mode gathered  hidden states gathered at the loss positions first
+  --mode packed    gathered, and every per-token operation only at the positions the loss depends on
+                   (each row up to its last loss position: no padding, no final token; FedPrompt's way)
 
   OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_ptuning.py --examples FILE --mode nemo
 """
@@ -63,11 +65,23 @@ def forward(model, enc, examples, heads, mode):
     virtual = enc["mlp"](enc["embedding"].weight)
     words = model["wte"][ids].float()
     x = torch.where((slots >= 0).unsqueeze(-1), virtual[slots.clamp(min=0)].float(), words) + model["wpe"][:t].float()
-    h = x
+    # Packed: per-token tensors are [n, d] over the kept positions; attention scatters into [b, t].
+    pack = rectangle = lambda z: z
+    if mode == "packed":
+        reads = [0] * b
+        for p in positions.tolist():
+            reads[p // t] = max(reads[p // t], p % t + 1)
+        keep = torch.cat([row * t + torch.arange(n) for row, n in enumerate(reads)])
+        packed_at = torch.full((b * t,), -1, dtype=torch.long)
+        packed_at[keep] = torch.arange(len(keep))
+        positions = packed_at[positions]
+        pack = lambda z: z[keep]
+        rectangle = lambda z: z.new_zeros(b * t, z.shape[-1]).index_copy(0, keep, z)
+    h = pack(x.reshape(b * t, -1))
     for blk in model["blocks"]:
         a = F.layer_norm(h, h.shape[-1:], **blk["ln_1"])
-        q, k, v = (z.view(b, t, heads, -1).transpose(1, 2) for z in F.linear(a, **blk["qkv"]).chunk(3, dim=-1))
-        h = h + F.linear(attention_matmul(q, k, v).transpose(1, 2).reshape(b, t, -1), **blk["proj"])
+        q, k, v = (z.view(b, t, heads, -1).transpose(1, 2) for z in rectangle(F.linear(a, **blk["qkv"])).chunk(3, dim=-1))
+        h = h + F.linear(pack(attention_matmul(q, k, v).transpose(1, 2).reshape(b * t, -1)), **blk["proj"])
         m = F.layer_norm(h, h.shape[-1:], **blk["ln_2"])
         h = h + F.linear(F.gelu(F.linear(m, **blk["fc"]), approximate="tanh"), **blk["fc_proj"])
     h = F.layer_norm(h, h.shape[-1:], **model["ln_f"])
@@ -80,14 +94,14 @@ def forward(model, enc, examples, heads, mode):
         losses = F.cross_entropy(logits.view(b * t, -1), labels, reduction="none")
         loss = (losses * mask).sum() / mask.sum()
     else:
-        loss = F.cross_entropy(h.reshape(b * t, -1)[positions] @ model["wte"].T, targets)
+        loss = F.cross_entropy(h[positions] @ model["wte"].T, targets)
     return loss
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", required=True)
-    parser.add_argument("--mode", choices=["nemo", "gathered"], required=True)
+    parser.add_argument("--mode", choices=["nemo", "gathered", "packed"], required=True)
     parser.add_argument("--layers", type=int, default=24)
     parser.add_argument("--hidden", type=int, default=1024)
     parser.add_argument("--heads", type=int, default=16)

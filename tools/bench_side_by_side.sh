@@ -12,6 +12,7 @@ trap 'rm -f "$examples"' EXIT
 fedprompt() { dotnet run --project src/FedPrompt.Cli -c Release --no-build -- "$@"; }
 fedprompt bench ptuning --steps "$steps" --precision "$precision" --dump "$examples" | tail -1
 OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_ptuning.py --examples "$examples" --mode gathered --precision "$precision"
+OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_ptuning.py --examples "$examples" --mode packed --precision "$precision"
 OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_ptuning.py --examples "$examples" --mode nemo --precision "$precision"
 fedprompt bench engine --iterations "$steps" --precision "$precision" | tail -1
 OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_engine.py --iterations "$steps" --precision "$precision"

@@ -77,7 +77,9 @@ public sealed class Gpt : nn.Module
     /// <param name="positionIds">[length] or [batch, length]; by default they continue from the cache.</param>
     /// <param name="attentionMask">[batch, cache length + length], nonzero where a key may be attended
     /// (left padding); combined with the causal mask.</param>
-    public Tensor Forward(Tensor wordEmbeddings, KvCache? cache = null, Tensor? positionIds = null, Tensor? attentionMask = null)
+    /// <param name="computed">Only these positions of a right-padded batch are computed; the output is
+    /// zero at the others.</param>
+    public Tensor Forward(Tensor wordEmbeddings, KvCache? cache = null, Tensor? positionIds = null, Tensor? attentionMask = null, RowPrefixes? computed = null)
     {
         if (wordEmbeddings.dim() != 3 || wordEmbeddings.shape[2] != Config.Embedding)
             throw new ArgumentException($"word embeddings must be [batch, length, {Config.Embedding}], got [{string.Join(", ", wordEmbeddings.shape)}]");
@@ -99,11 +101,14 @@ public sealed class Gpt : nn.Module
         }
 
         var x = F.dropout(wordEmbeddings.to_type(ScalarType.Float32) + _wpe.forward(positionIds).to_type(ScalarType.Float32), Dropout, training);
+        if (computed is not null) x = computed.Pack(x);
         var hidden = HiddenKeys(length, past, attentionMask, wordEmbeddings.device);
+        var layout = new Layout(wordEmbeddings.shape[0], length, computed);
         for (int i = 0; i < _blocks.Length; i++)
-            x = _blocks[i].Forward(x, i, cache, hidden, training ? Dropout : 0, ComputeType);
+            x = _blocks[i].Forward(x, i, cache, hidden, training ? Dropout : 0, ComputeType, layout);
         cache?.Advance(length);
-        return _lnF.forward(x).MoveToOuterDisposeScope();
+        x = _lnF.forward(x);
+        return (computed is null ? x : computed.Unpack(x)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Hidden states of token ids [batch, length]: <see cref="Forward"/> on their word embeddings.</summary>
@@ -117,6 +122,14 @@ public sealed class Gpt : nn.Module
     /// <summary>A linear layer in the compute type: a no-op cast when the weights are held in it.</summary>
     static Tensor Project(Linear linear, Tensor x, ScalarType compute) =>
         F.linear(x.to_type(compute), linear.weight!.to_type(compute), linear.bias?.to_type(compute));
+
+    /// <summary>The batch's rectangle, and which of its positions the per-token tensors hold
+    /// (all of them, [batch, length, …], or only some, packed as [n, …]).</summary>
+    readonly record struct Layout(long Batch, long Length, RowPrefixes? Computed)
+    {
+        public Tensor Rectangular(Tensor x) => Computed is null ? x : Computed.Unpack(x);
+        public Tensor PerToken(Tensor x) => Computed is null ? x : Computed.Pack(x);
+    }
 
     /// <summary>True where a query may not attend a key: the future (causal over the cache and the new
     /// positions) and, with a padding mask, the padding. Each query keeps its own key so a fully
@@ -181,9 +194,9 @@ public sealed class Gpt : nn.Module
         }
 
         /// <summary>x is the fp32 residual stream; each branch's output (in the compute type) is widened as it is added.</summary>
-        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute)
+        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute, Layout layout)
         {
-            x = x + F.dropout(_attn.Forward(_ln1.forward(x), layer, cache, hidden, dropout, compute), dropout, dropout > 0);
+            x = x + F.dropout(_attn.Forward(_ln1.forward(x), layer, cache, hidden, dropout, compute, layout), dropout, dropout > 0);
             return x + F.dropout(_mlp.Forward(_ln2.forward(x), compute), dropout, dropout > 0);
         }
     }
@@ -209,18 +222,18 @@ public sealed class Gpt : nn.Module
         /// at the lengths p-tuning sees (tens of tokens) the two small products plus a softmax are
         /// several times faster, forward and backward, in bf16 and in fp32 (`bench engine` measures
         /// it), and the scores reach the softmax in fp32, where its exponentials and sum belong.</remarks>
-        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute)
+        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute, Layout layout)
         {
-            long batch = x.shape[0], length = x.shape[1];
+            long batch = layout.Batch, length = layout.Length;
             // c_attn's output is [q | k | v], each split into heads.
-            var qkv = Project(_cAttn, x, compute).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
+            var qkv = layout.Rectangular(Project(_cAttn, x, compute)).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
             Tensor q = qkv[0], k = qkv[1], v = qkv[2];
             // A deep prompt's prefix is fp32 (it is trained); the cache widens to it, attention narrows back.
             if (cache is not null) (k, v) = cache.Append(layer, k, v);
             var scores = q.matmul(k.to_type(compute).transpose(-1, -2)).to_type(ScalarType.Float32) * (1.0 / Math.Sqrt(_headSize));
             var weights = F.dropout(scores.masked_fill(hidden, double.NegativeInfinity).softmax(-1), dropout, dropout > 0);
             var y = weights.to_type(compute).matmul(v.to_type(compute));
-            return Project(_cProj, y.transpose(1, 2).reshape(batch, length, _heads * _headSize), compute);
+            return Project(_cProj, layout.PerToken(y.transpose(1, 2).reshape(batch, length, _heads * _headSize)), compute);
         }
     }
 

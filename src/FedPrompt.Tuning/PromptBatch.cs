@@ -1,3 +1,4 @@
+using FedPrompt.Model;
 using FedPrompt.Tuning.Templates;
 using static TorchSharp.torch;
 
@@ -10,8 +11,9 @@ namespace FedPrompt.Tuning;
 /// </summary>
 public sealed class PromptBatch : IDisposable
 {
-    PromptBatch(Tensor ids, Tensor virtualSlots, Tensor lossPositions, Tensor targets, Tensor lossRows, int size, int length)
+    PromptBatch(Tensor ids, Tensor virtualSlots, Tensor lossPositions, Tensor targets, Tensor lossRows, RowPrefixes lossReads, int size, int length)
     {
+        LossReads = lossReads;
         Ids = ids;
         VirtualSlots = virtualSlots;
         LossPositions = lossPositions;
@@ -31,6 +33,8 @@ public sealed class PromptBatch : IDisposable
     public Tensor Targets { get; }
     /// <summary>[N] which example each loss position belongs to.</summary>
     public Tensor LossRows { get; }
+    /// <summary>The positions the loss depends on: each row up to its last loss position.</summary>
+    public RowPrefixes LossReads { get; }
     public int Size { get; }
     public int Length { get; }
     public bool HasVirtualTokens { get; private init; }
@@ -46,6 +50,7 @@ public sealed class PromptBatch : IDisposable
         var positions = new List<long>();
         var targets = new List<long>();
         var rows = new List<long>();
+        var readLengths = new int[examples.Count];
         bool anyVirtual = false;
         for (int row = 0; row < examples.Count; row++)
         {
@@ -64,12 +69,14 @@ public sealed class PromptBatch : IDisposable
                     positions.Add(at);
                     targets.Add(tokens[t + 1]);
                     rows.Add(row);
+                    readLengths[row] = t + 1;
                 }
             }
         }
         return new PromptBatch(
             tensor(ids).view(examples.Count, length), tensor(slots).view(examples.Count, length),
-            tensor(positions.ToArray()), tensor(targets.ToArray()), tensor(rows.ToArray()), examples.Count, length)
+            tensor(positions.ToArray()), tensor(targets.ToArray()), tensor(rows.ToArray()), new RowPrefixes(readLengths, length),
+            examples.Count, length)
         {
             HasVirtualTokens = anyVirtual,
         };
@@ -82,5 +89,6 @@ public sealed class PromptBatch : IDisposable
         LossPositions.Dispose();
         Targets.Dispose();
         LossRows.Dispose();
+        LossReads.Dispose();
     }
 }

@@ -17,10 +17,13 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
     public Gpt Network => Base.Network;
 
     /// <summary>Final hidden states [batch, length, embedding] with the prompt in place.</summary>
-    public Tensor Hidden(PromptBatch batch)
+    public Tensor Hidden(PromptBatch batch) => Hidden(batch, computed: null);
+
+    /// <param name="computed">Only these positions are computed (the output is zero elsewhere).</param>
+    Tensor Hidden(PromptBatch batch, RowPrefixes? computed)
     {
         using var prefix = Encoder.Prefix(batch.Size);
-        return Network.Forward(Embed(batch), prefix);
+        return Network.Forward(Embed(batch), prefix, computed: computed);
     }
 
     /// <summary>Word embeddings with the encoder's output at the virtual positions.</summary>
@@ -38,7 +41,7 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
     /// <summary>[N] log-probability of each loss target, in the order of <see cref="PromptBatch.Targets"/>.</summary>
     public Tensor TargetLogProbabilities(PromptBatch batch)
     {
-        var hidden = Hidden(batch);
+        var hidden = Hidden(batch, batch.LossReads);
         var gathered = hidden.reshape(-1, hidden.shape[^1]).index_select(0, batch.LossPositions);
         var logProbs = Network.LmHead(gathered).log_softmax(-1);
         return logProbs.gather(1, batch.Targets.unsqueeze(1)).squeeze(1);

@@ -101,6 +101,48 @@ public class GptTests
 
     [Theory]
     [MemberData(nameof(Precisions))]
+    public void ComputingRowPrefixesGivesTheSameHiddenStatesAndGradientsThere(Precision precision)
+    {
+        using var model = TinyModels.Create(precision: precision);
+        var gpt = model.Network;
+        var config = gpt.Config;
+        int[] lengths = [5, 2, 0];
+        var ids = tensor(new long[] { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3 }).view(3, 6);
+        var embeddings = gpt.EmbedTokens(ids).detach();
+        var prefixValues = Enumerable.Range(0, 2 * config.Layers).Select(_ => randn(3, config.Heads, 2, config.HeadSize)).ToList();
+        // The loss reads each row's computed positions only, so both ways must give it the same value and gradients.
+        (Tensor Hidden, Tensor InputGrad, Tensor PrefixGrad) Run(RowPrefixes? computed)
+        {
+            var input = embeddings.clone().requires_grad_(true);
+            var prefix = Enumerable.Range(0, config.Layers)
+                .Select(l => (prefixValues[2 * l].clone().requires_grad_(true), prefixValues[2 * l + 1].clone().requires_grad_(true))).ToList();
+            using var cache = KvCache.FromPrefix(prefix);
+            var hidden = gpt.Forward(input, cache, computed: computed);
+            var mask = zeros(3, 6, 1);
+            for (int row = 0; row < 3; row++) mask[row, TensorIndex.Slice(0, lengths[row])] = 1;
+            (hidden * mask).pow(2).sum().backward();
+            return ((hidden * mask).detach(), input.grad!, prefix[0].Item1.grad!);
+        }
+
+        using var rows = new RowPrefixes(lengths, 6);
+        var all = Run(null);
+        var some = Run(rows);
+        double tolerance = Tolerance(precision);
+        Assert.True(some.Hidden.allclose(all.Hidden, rtol: tolerance, atol: tolerance / 10), $"max diff {(some.Hidden - all.Hidden).abs().max().item<float>()}");
+        Assert.True(some.InputGrad.allclose(all.InputGrad, rtol: tolerance, atol: tolerance), $"input gradients differ by up to {(some.InputGrad - all.InputGrad).abs().max().item<float>()}");
+        Assert.True(some.PrefixGrad.allclose(all.PrefixGrad, rtol: tolerance, atol: tolerance), $"prefix gradients differ by up to {(some.PrefixGrad - all.PrefixGrad).abs().max().item<float>()}");
+        Assert.True(some.InputGrad[0].abs().sum().item<float>() > 0, "no gradient reached the input");
+    }
+
+    [Fact]
+    public void RowPrefixesLongerThanTheBatchAreAClearError()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RowPrefixes([3, 7], 6));
+        Assert.Contains("row 1: 7 positions requested of 6", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Precisions))]
     public void APrefixIsAttendedButTakesNoPositions(Precision precision)
     {
         using var model = TinyModels.Create(precision: precision);

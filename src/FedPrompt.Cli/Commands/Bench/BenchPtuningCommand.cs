@@ -58,9 +58,16 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
                 micro_batch = settings.MicroBatch,
                 examples = inOrder.Select(e => new { tokens = e.Tokens, answer_start = e.AnswerStart }),
             }));
-        // The frozen GPT's linear layers, forward and backward to their inputs, over the padded timed micro-batches.
-        long paddedTokens = inOrder.Skip(warmUp.Count).Chunk(settings.MicroBatch).Sum(batch => (long)batch.Length * batch.Max(e => e.Length));
-        double linearFlops = 2.0 * 2.0 * 12L * config.Embedding * config.Embedding * config.Layers * paddedTokens;
+        // The frozen GPT's linear layers, forward and backward to their inputs, over the positions the
+        // timed micro-batches compute (padding and each example's last token are not: RowPrefixes).
+        var timedBatches = inOrder.Skip(warmUp.Count).Chunk(settings.MicroBatch).ToList();
+        long paddedTokens = timedBatches.Sum(batch => (long)batch.Length * batch.Max(e => e.Length));
+        long computedTokens = timedBatches.Sum(batch =>
+        {
+            using var prompts = PromptBatch.Create(batch, model.Tokenizer.EndOfTextId);
+            return prompts.LossReads.Index.numel();
+        });
+        double linearFlops = 2.0 * 2.0 * 12L * config.Embedding * config.Embedding * config.Layers * computedTokens;
 
         trainer.TrainEpoch(warmUp);
         var timed = trainer.TrainEpoch(measured);
@@ -76,6 +83,7 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
             weights_mb = Math.Round(model.Network.WeightBytes / 1048576.0, 1),
             encoder_parameters = prompted.Encoder.ParameterCount,
             padded_tokens = paddedTokens,
+            computed_tokens = computedTokens,
             linear_gflops = Math.Round(linearFlops / timed.Seconds / 1e9, 1),
             linear_peak_gflops = Math.Round(peak, 1),
             fraction_of_peak = Math.Round(linearFlops / timed.Seconds / 1e9 / peak, 3),
