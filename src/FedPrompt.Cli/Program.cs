@@ -28,7 +28,8 @@ app.Configure(config =>
         .Add<BenchEngineCommand>("engine", "Forward + backward to the input embeddings through a frozen GPT")
         .Add<BenchFederationCommand>("federation", "A round's federation overhead and the server's memory, with synthetic sites")
         .Add<BenchSimulatorCommand>("simulator", "The simulator's peak memory with N sites on one shared 345M-shaped model")
-        .Add<BenchPtuningCommand>("ptuning", "The p-tuning train step (NeMo template, mlp encoder, real sentences)"));
+        .Add<BenchPtuningCommand>("ptuning", "The p-tuning train step (NeMo template, mlp encoder, real sentences)")
+        .Add<BenchPretrainCommand>("pretrain", "The pretraining step (every weight, full-vocabulary loss, AdamW) on random tokens"));
     commands.Add<PretrainCommand>(config, "pretrain", "Pretrain a GPT-2-architecture model on Reuters-21578 (resumable)");
     commands.Add<TrainCommand>(config, "train", "P-tune a prompt encoder on one site's data");
     commands.Add<EvalCommand>(config, "eval", "Evaluate a trained prompt encoder on a labelled JSONL file");

@@ -116,8 +116,31 @@ public sealed class Gpt : nn.Module
 
     /// <summary>The tied LM head: hidden states [..., embedding] → fp32 logits [..., vocabulary]
     /// (the product in <see cref="ComputeType"/>, what follows it in fp32).</summary>
-    public Tensor LmHead(Tensor hidden) =>
-        F.linear(hidden.to_type(ComputeType), _wte.weight!.to_type(ComputeType)).to_type(ScalarType.Float32);
+    public Tensor LmHead(Tensor hidden) => Logits(hidden, _wte.weight!.to_type(ComputeType));
+
+    /// <summary>Mean cross-entropy of hidden states [n, embedding] predicting targets [n] over the
+    /// whole vocabulary, the logits taken a slice of positions at a time. A pretraining batch's
+    /// logits are hundreds of MiB ([2048 × 50257] fp32 = 412 MiB, with as much again for their
+    /// log-softmax and gradient); glibc maps every allocation above 32 MiB afresh, and the kernel's
+    /// faulting-in and zeroing of those pages on every step cost more than the products themselves
+    /// (4× at the bundled model's shape), while slices below it are reused from the heap.</summary>
+    public Tensor NextTokenLoss(Tensor hidden, Tensor targets)
+    {
+        const long LogitsPerSlice = 4L << 20;
+        long rows = hidden.shape[0], slice = Math.Max(1, LogitsPerSlice / Config.VocabSize);
+        var head = _wte.weight!.to_type(ComputeType);
+        Tensor? sum = null;
+        for (long start = 0; start < rows; start += slice)
+        {
+            var range = TensorIndex.Slice(start, Math.Min(rows, start + slice));
+            var part = F.cross_entropy(Logits(hidden[range], head), targets[range], reduction: nn.Reduction.Sum);
+            sum = sum is null ? part : sum + part;
+        }
+        return sum! / rows;
+    }
+
+    /// <summary>The product in the compute type, the logits widened to fp32 for the softmax that follows.</summary>
+    Tensor Logits(Tensor hidden, Tensor head) => F.linear(hidden.to_type(ComputeType), head).to_type(ScalarType.Float32);
 
     /// <summary>A linear layer in the compute type: a no-op cast when the weights are held in it.</summary>
     static Tensor Project(Linear linear, Tensor x, ScalarType compute) =>

@@ -134,6 +134,29 @@ public class GptTests
         Assert.True(some.InputGrad[0].abs().sum().item<float>() > 0, "no gradient reached the input");
     }
 
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void TheSlicedNextTokenLossEqualsTheCrossEntropyOfTheFullLogits(Precision precision)
+    {
+        // 50257 tokens give slices of 83 positions, so 2 × 64 positions take two slices, the second partial.
+        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64), precision: precision);
+        var gpt = model.Network;
+        var embeddings = gpt.EmbedTokens(randint(50257, [2, 64], generator: new Generator(1))).detach();
+        var targets = randint(50257, [128], generator: new Generator(2));
+        (float Loss, Tensor Grad) Run(Func<Tensor, Tensor> loss)
+        {
+            var input = embeddings.clone().requires_grad_(true);
+            var value = loss(gpt.Forward(input).flatten(0, 1));
+            value.backward();
+            return (value.item<float>(), input.grad!);
+        }
+
+        var sliced = Run(hidden => gpt.NextTokenLoss(hidden, targets));
+        var full = Run(hidden => nn.functional.cross_entropy(gpt.LmHead(hidden), targets));
+        Assert.Equal(full.Loss, sliced.Loss, 4);
+        Assert.True(sliced.Grad.allclose(full.Grad, rtol: 1e-4, atol: 1e-7), $"gradients differ by up to {(sliced.Grad - full.Grad).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void RowPrefixesLongerThanTheBatchAreAClearError()
     {

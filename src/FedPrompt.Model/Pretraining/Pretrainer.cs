@@ -137,8 +137,7 @@ public sealed class Pretrainer
     {
         var inputs = windows[.., ..^1];
         var targets = windows[.., 1..];
-        var logits = gpt.LmHead(gpt.ForwardTokens(inputs));
-        return F.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1));
+        return gpt.NextTokenLoss(gpt.ForwardTokens(inputs).flatten(0, 1), targets.reshape(-1));
     }
 
     static double Evaluate(Gpt gpt, Tensor windows)

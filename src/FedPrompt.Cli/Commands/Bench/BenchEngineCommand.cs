@@ -7,7 +7,6 @@ using FedPrompt.Model.Native;
 using Spectre.Console.Cli;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace FedPrompt.Cli.Commands.Bench;
 
@@ -44,9 +43,7 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
         {
             using var scope = NewDisposeScope();
             var embeddings = model.EmbedTokens(ids).detach().requires_grad_(true);
-            var logits = model.LmHead(model.Forward(embeddings));
-            var loss = F.cross_entropy(logits.view(-1, settings.Vocab), targets.view(-1));
-            loss.backward();
+            model.NextTokenLoss(model.Forward(embeddings).flatten(0, 1), targets.view(-1)).backward();
             if (embeddings.grad is null) throw new InvalidOperationException("no gradient reached the input embeddings");
         }
 
