@@ -30,6 +30,7 @@ public sealed class FederationServer : IAsyncDisposable
     readonly Dictionary<string, TaskCompletionSource<JobState>> _endings = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stop = new();
     readonly HashSet<string> _alive = new(StringComparer.Ordinal);
+    readonly WorkspaceLock _workspaceLock;
     JobRun? _running;
     Task? _scheduler;
 
@@ -45,8 +46,6 @@ public sealed class FederationServer : IAsyncDisposable
         Directory.CreateDirectory(JobsFolder);
         Audit = new AuditLog(Path.Combine(options.Workspace, AuditLog.FileName), _clock);
     }
-
-    readonly WorkspaceLock _workspaceLock;
 
     public SiteRegistry Sites { get; }
 
