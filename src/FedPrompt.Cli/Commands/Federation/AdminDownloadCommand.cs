@@ -17,7 +17,7 @@ public sealed class AdminDownloadCommand : Command<AdminDownloadCommand.Settings
     {
         [CommandArgument(0, "<JOB>")] [Description("Job id")] public string Job { get; init; } = "";
         [CommandOption("--out <DIR>", isRequired: true)] [Description("Folder to write the files into; created if missing, refused if it holds anything (unless --overwrite)")] public string Out { get; init; } = "";
-        [CommandOption("--overwrite")] [Description("Write into a folder that is not empty, replacing files of the same names")] public bool Overwrite { get; init; }
+        [CommandOption("--overwrite")] [Description("Write into a folder that is not empty, replacing files of the same names (default: refuse it)")] public bool Overwrite { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ public sealed class AdminStatusCommand : Command<AdminStatusCommand.Settings>
     public sealed class Settings : AdminOutputSettings
     {
         [CommandArgument(0, "[JOB]")] [Description("Job id (default: the latest job)")] public string? Job { get; init; }
-        [CommandOption("--follow")] [Description("Keep printing what changes (sites, rounds closing, time left) until the job ends; exit 0 if it finished, 1 if it failed or was aborted")] public bool Follow { get; init; }
+        [CommandOption("--follow")] [Description("Keep printing what changes (sites, rounds closing, time left) until the job ends; exit 0 if it finished, 1 if it failed or was aborted (default: print the status once)")] public bool Follow { get; init; }
         [CommandOption("--interval <SECONDS>")] [Description("With --follow, seconds between status requests (default 1)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] public double Interval { get; init; } = 1;
     }
 

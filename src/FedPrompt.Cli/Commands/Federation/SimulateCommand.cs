@@ -18,7 +18,7 @@ public sealed class SimulateCommand : Command<SimulateCommand.Settings>
         [CommandOption("--job <DIR>", isRequired: true)] [Description("Job folder (meta.json, app_server/, app_site/)")] public string Job { get; init; } = "";
         [CommandOption("--workspace <DIR>")] [Description("Where the server keeps the job's models and metrics (default: ./workspace)")] public string Workspace { get; init; } = "workspace";
         [CommandOption("--sites <N>")] [Description("Run on site-1 … site-N instead of the job's sites (default: the job's)")] [Range(1, int.MaxValue)] public int? Sites { get; init; }
-        [CommandOption("--json")] [Description("Print a JSON summary of the finished job on stdout; progress goes to stderr")] public bool Json { get; init; }
+        [CommandOption("--json")] [Description("Print a JSON summary of the finished job on stdout; progress goes to stderr (default: a summary for people)")] public bool Json { get; init; }
         [CommandOption("--data <DIR>")] [Description("Folder the sites' data paths are relative to (default: current folder)")] public string Data { get; init; } = ".";
     }
 

@@ -17,7 +17,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     {
         [CommandOption("--sentence <TEXT>")] [Description("Text for the template's (single) input field; this or --input is required")] public string? Sentence { get; init; }
         [CommandOption("--input <FILE>")] [Description("JSONL records with the template's input fields; this or --sentence is required")] public string? Input { get; init; }
-        [CommandOption("--json")] [Description("Print one JSON object a line per input (its fields, the prompt's text, the answer) instead of the text")] public bool Json { get; init; }
+        [CommandOption("--json")] [Description("Print one JSON object a line per input (its fields, the prompt's text, the answer) (default: the prompt's text and its answer)")] public bool Json { get; init; }
         [CommandOption("--max-new-tokens <N>")] [Description("Longest answer, in tokens (default 16)")] [Range(1, int.MaxValue)] public int MaxNewTokens { get; init; } = 16;
 
         public override Spectre.Console.ValidationResult Validate() =>
