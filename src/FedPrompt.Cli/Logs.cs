@@ -10,7 +10,8 @@ public static class Logs
     /// <summary>The help of --log-level where it defaults to information.</summary>
     public const string LevelDescription = $"Least severe log lines shown: {Levels} (default information)";
 
-    public static ILoggerFactory Console(LogLevel minimum = LogLevel.Information) => LoggerFactory.Create(builder => builder
+    /// <param name="toStandardError">Every line on stderr, for a command whose stdout is JSON for a script.</param>
+    public static ILoggerFactory Console(LogLevel minimum = LogLevel.Information, bool toStandardError = false) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(minimum)
         .AddFilter("Microsoft", LogLevel.Warning)
         // A host that fails to start (a port in use) ends the command with its message; the host's own
@@ -21,5 +22,6 @@ public static class Logs
         {
             options.SingleLine = true;
             options.TimestampFormat = "HH:mm:ss ";
-        }));
+        })
+        .AddConsole(options => options.LogToStandardErrorThreshold = toStandardError ? LogLevel.Trace : LogLevel.None));
 }

@@ -40,9 +40,10 @@ app.Configure(config =>
     commands.Branch<AdminSettings>(config, "admin", "Administer a running server with an admin startup kit", admin => admin
         .Add<AdminSubmitCommand>("submit", "Submit a job folder")
         .Add<AdminListCommand>("list", "List the jobs")
-        .Add<AdminStatusCommand>("status", "A job's status and rounds")
+        .Add<AdminStatusCommand>("status", "A job's status, sites and rounds (--follow: live until it ends)")
         .Add<AdminAbortCommand>("abort", "Abort a job")
-        .Add<AdminSitesCommand>("sites", "The connected sites"));
+        .Add<AdminSitesCommand>("sites", "The connected sites")
+        .Add<AdminDownloadCommand>("download", "Fetch a job's encoders, metrics and report into a folder"));
     commands.Add<SimulateCommand>(config, "simulate", "Run a federated job's server and sites in one process, sharing one frozen model");
     commands.Add<GenerateCommand>(config, "generate", "Continue a prompt (greedy, or sampled with --temperature)");
 });

@@ -26,7 +26,7 @@ public class CommandLineTests
     [InlineData("unknown option '--learning-rate' for 'fedprompt train'; did you mean '--lr'?", "train", "--learning-rate", "0.5", "--epoch", "1")]
     [InlineData("unknown option '--epoch' for 'fedprompt train'; did you mean '--epochs'?", "train", "--epoch", "1")]
     [InlineData("unknown option '--max-tokens' for 'fedprompt generate'; did you mean '--max-new-tokens'?", "generate", "--max-tokens", "3")]
-    [InlineData("unknown option '--json' for 'fedprompt model info' (its options: --model, --threads, --precision, --help)", "model", "info", "--json")]
+    [InlineData("unknown option '--format' for 'fedprompt model info' (its options: --json, --model, --threads, --precision, --help)", "model", "info", "--format", "x")]
     [InlineData("unknown option '--bogus' for 'fedprompt admin'", "admin", "--kit", "k", "--bogus", "status")]
     [InlineData("unknown command 'modle' for 'fedprompt'; did you mean 'model'?", "modle", "info")]
     [InlineData("unknown command 'inf' for 'fedprompt model'; did you mean 'info'?", "model", "inf")]
@@ -101,6 +101,6 @@ public class CommandLineTests
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var kits = Deployment.Provision(folder.Path, "fpb", port, "site-1");
         var error = Refused("server", "--kit", Path.Combine(kits, "server"), "--workspace", Path.Combine(folder.Path, "workspace"));
-        Assert.Contains($"{port}: address already in use", error);
+        Assert.Contains($"port {port} is in use (another server or program listens on it)", error);
     }
 }

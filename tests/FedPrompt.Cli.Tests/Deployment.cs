@@ -57,9 +57,10 @@ public sealed class Deployment : IDisposable
             new JsonObject { ["wait_time_after_min_received"] = waitAfterMin }, tuning);
     }
 
-    public FedPromptProcess Server(IReadOnlyDictionary<string, string>? environment = null, int? port = null) =>
-        Track(FedPromptProcess.Start(environment ?? new Dictionary<string, string>(), ["server", "--kit", Kit("server"), "--workspace", Workspace,
-            "--heartbeat-interval", "0.5", "--heartbeat-timeout", "3", .. port is null ? Array.Empty<string>() : ["--port", port.ToString()!]]));
+    /// <param name="options">More server options (e.g. --site-connect-timeout).</param>
+    public FedPromptProcess Server(IReadOnlyDictionary<string, string>? environment = null, int? port = null, string? workspace = null, params string[] options) =>
+        Track(FedPromptProcess.Start(environment ?? new Dictionary<string, string>(), ["server", "--kit", Kit("server"), "--workspace", workspace ?? Workspace,
+            "--heartbeat-interval", "0.5", "--heartbeat-timeout", "3", .. port is null ? Array.Empty<string>() : ["--port", port.ToString()!], .. options]));
 
     public FedPromptProcess Site(string site, IReadOnlyDictionary<string, string>? environment = null) =>
         Track(FedPromptProcess.Start(environment ?? new Dictionary<string, string>(),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using FedPrompt.Testing;
 
@@ -86,6 +87,30 @@ public sealed class FedPromptProcess : IDisposable
             await Task.Delay(100);
         }
     }
+
+    /// <summary>The exit code, once the process has ended (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<int> Exited(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"fedprompt did not exit within {timeout}: {Output}{Error}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>Like kill -TERM (what a service manager sends): a request to stop.</summary>
+    public void Terminate()
+    {
+        if (kill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill -TERM {_process.Id} failed ({Marshal.GetLastPInvokeError()})");
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
 
     /// <summary>Like kill -9: no chance to clean up.</summary>
     public void Kill()

@@ -67,11 +67,32 @@ public sealed class AdminService(FederationServer server, Func<ServerCallContext
         var reply = new JobStatusReply { Job = Summary(state) };
         reply.Rounds.AddRange(state.Rounds.Select(r =>
         {
-            var round = new RoundSummary { Round = r.Round, ValidationLoss = r.ValidationLoss ?? double.NaN, ValidationAccuracy = r.ValidationAccuracy ?? double.NaN };
+            var round = new RoundSummary
+            {
+                Round = r.Round, ValidationLoss = r.ValidationLoss ?? double.NaN, ValidationAccuracy = r.ValidationAccuracy ?? double.NaN,
+                ClosedUnixMs = r.Closed.ToUnixTimeMilliseconds(),
+            };
             round.Sites.AddRange(r.Sites.Select(s => s.Site));
             return round;
         }));
+        reply.Sites.AddRange(server.JobSites(state.JobId).Select(s => new JobSiteStatus { Name = s.Site, Connection = s.Connection, Activity = s.Activity }));
         return Task.FromResult(reply);
+    }
+
+    /// <summary>The job's result files as they are now, each read whole and checked by the client
+    /// against its announced size and hash, in chunks below the wire's message-size limit.</summary>
+    public override async Task DownloadJob(DownloadJobRequest request, IServerStreamWriter<JobFileMessage> responseStream, ServerCallContext context)
+    {
+        Admin(context);
+        if (server.Job(request.JobId) is null) throw new RpcException(new Status(StatusCode.NotFound, $"no job {request.JobId}"));
+        var store = server.Store(request.JobId);
+        foreach (var name in store.ResultFiles())
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(store.Folder, name), context.CancellationToken);
+            await responseStream.WriteAsync(new JobFileMessage { Header = new JobFileHeader { Name = name, Payload = Payloads.Describe(bytes) } });
+            foreach (var chunk in Payloads.Chunks(bytes, server.Options.ChunkBytes))
+                await responseStream.WriteAsync(new JobFileMessage { Chunk = chunk });
+        }
     }
 
     public override Task<JobReply> AbortJob(AbortJobRequest request, ServerCallContext context) =>

@@ -52,7 +52,15 @@ public sealed class ServerHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FederationService>();
         app.MapGrpcService<AdminService>();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await app.DisposeAsync();
+            throw new IOException($"port {port} is in use (another server or program listens on it): stop it, or give this server another --port", e);
+        }
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ServerHost(app, int.Parse(address[(address.LastIndexOf(':') + 1)..].TrimEnd('/')));
     }

@@ -59,7 +59,8 @@ public static class Provisioner
             using var certificate = role == ParticipantRole.Server
                 ? ca.IssueServer(name, project.Server.Host, notBefore, notAfter)
                 : ca.IssueClient(name, role, notBefore, notAfter);
-            var manifest = new KitManifest(project.Name, name, role, project.Server.Host, project.Server.Port);
+            var manifest = new KitManifest(project.Name, name, role, project.Server.Host, project.Server.Port,
+                role == ParticipantRole.Server ? project.Sites : null);
             StartupKitWriter.Write(Path.Combine(folder, name), manifest, certificate, ca.Certificate);
         }
     }

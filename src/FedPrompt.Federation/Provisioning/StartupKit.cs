@@ -32,6 +32,9 @@ public sealed class StartupKit : IDisposable
 
     public int ServerPort => _manifest.ServerPort;
 
+    /// <summary>A server's kit: the project's sites (null in kits provisioned before kits listed them).</summary>
+    public IReadOnlyList<string>? Sites => _manifest.Sites;
+
     /// <summary>This participant's certificate, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
 

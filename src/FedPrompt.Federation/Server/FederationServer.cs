@@ -30,6 +30,7 @@ public sealed class FederationServer : IAsyncDisposable
     readonly Dictionary<string, TaskCompletionSource<JobState>> _endings = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stop = new();
     readonly HashSet<string> _alive = new(StringComparer.Ordinal);
+    readonly WorkspaceLock _workspaceLock;
     JobRun? _running;
     Task? _scheduler;
 
@@ -39,11 +40,11 @@ public sealed class FederationServer : IAsyncDisposable
         _logs = logs;
         _log = logs.CreateLogger("server");
         _clock = clock ?? TimeProvider.System;
+        _workspaceLock = WorkspaceLock.Acquire(options.Workspace, _clock);
         Sites = new SiteRegistry(options.HeartbeatTimeout, _clock);
         Transfers = new SemaphoreSlim(options.MaxConcurrentTransfers);
         Directory.CreateDirectory(JobsFolder);
         Audit = new AuditLog(Path.Combine(options.Workspace, AuditLog.FileName), _clock);
-        Audit.Record("server", "started", detail: $"workspace {options.Workspace}");
     }
 
     public SiteRegistry Sites { get; }
@@ -59,8 +60,13 @@ public sealed class FederationServer : IAsyncDisposable
     string JobsFolder => Path.Combine(_options.Workspace, "jobs");
 
     /// <summary>Loads the jobs in the workspace (resuming the unfinished ones first) and starts scheduling.</summary>
-    public void Start()
+    /// <param name="listening">Where the server is reached ("port 8443"), for the audit log and for a
+    /// second server refused this workspace; called once the port is bound, so a server that could
+    /// not bind never records that it started.</param>
+    public void Start(string? listening = null)
     {
+        _workspaceLock.Describe(listening);
+        Audit.Record("server", "started", detail: $"workspace {_options.Workspace}{(listening is null ? "" : $", {listening}")}");
         var unfinished = new List<JobState>();
         foreach (var folder in Directory.GetDirectories(JobsFolder).Where(JobStore.Exists))
         {
@@ -117,7 +123,7 @@ public sealed class FederationServer : IAsyncDisposable
 
     JobRun Open(string jobId)
     {
-        var store = new JobStore(Path.Combine(JobsFolder, jobId));
+        var store = Store(jobId);
         var state = store.LoadState();
         var job = JobDefinition.Load(store.JobFolder);
         return new JobRun(state, job, store, _options, Sites, Strategy(job, store), _logs.CreateLogger("job"), _clock, Audit,
@@ -165,7 +171,14 @@ public sealed class FederationServer : IAsyncDisposable
             Audit.Record(site, "refused", detail: $"protocol version {request.ProtocolVersion}");
             throw new ProtocolException($"protocol version {request.ProtocolVersion} is not supported; this server speaks version {Payloads.ProtocolVersion}", sayHelloAgain: false);
         }
-        var session = Sites.Hello(site);
+        if (!Sites.TryHello(site, request.PreviousSession, out var session, out var lastSeen))
+        {
+            var since = (_clock.GetUtcNow() - lastSeen).TotalSeconds;
+            _log.LogWarning("refused a second session for site {Site}: its session is alive (last heartbeat {Seconds:F1} s ago)", site, since);
+            Audit.Record(site, "refused", detail: "a second session while its session is alive");
+            throw new ProtocolException($"site {site} is already connected (its session's last heartbeat was {since:F1} s ago): is it running twice? " +
+                $"If that process has stopped, its session expires after {_options.HeartbeatTimeout.TotalSeconds:0} s without heartbeats; start this one then", sayHelloAgain: false);
+        }
         Audit.Record(site, "connected", detail: $"software {request.SoftwareVersion}");
         lock (_gate) _alive.Add(site);
         _log.LogInformation("site {Site} connected (software {Version})", site, request.SoftwareVersion);
@@ -234,7 +247,14 @@ public sealed class FederationServer : IAsyncDisposable
     public JobReply Submit(string submittedBy, string name, byte[] zip)
     {
         var jobId = $"{SafeName(name)}-{_clock.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var store = new JobStore(Path.Combine(JobsFolder, jobId));
+        var store = Store(jobId);
+        JobReply Refuse(string reason)
+        {
+            Directory.Delete(store.Folder, recursive: true);
+            _log.LogWarning("refused a job from {Admin}: {Reason}", submittedBy, reason);
+            Audit.Record(submittedBy, "job refused", detail: reason);
+            return new JobReply { Ok = false, Message = reason };
+        }
         JobDefinition job;
         try
         {
@@ -242,11 +262,10 @@ public sealed class FederationServer : IAsyncDisposable
         }
         catch (Exception e) when (e is InvalidDataException or IOException or FileNotFoundException or DirectoryNotFoundException)
         {
-            Directory.Delete(store.Folder, recursive: true);
-            _log.LogWarning("refused a job from {Admin}: {Reason}", submittedBy, e.Message.Replace(store.JobFolder, "job"));
-            Audit.Record(submittedBy, "job refused", detail: e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, ""));
-            return new JobReply { Ok = false, Message = e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, "") };
+            return Refuse(e.Message.Replace(store.JobFolder + Path.DirectorySeparatorChar, ""));
         }
+        if (_options.ProvisionedSites is { } provisioned && job.Meta.Sites.Where(s => !provisioned.Contains(s)).ToList() is { Count: > 0 } strangers)
+            return Refuse($"the job names {string.Join(", ", strangers)}, which this project never provisioned (its sites: {string.Join(", ", provisioned)})");
         var state = new JobState { JobId = jobId, Name = job.Meta.Name, SubmittedBy = submittedBy, Submitted = _clock.GetUtcNow(), NumRounds = job.Server.NumRounds };
         store.SaveState(state);
         lock (_gate)
@@ -286,6 +305,15 @@ public sealed class FederationServer : IAsyncDisposable
 
     public JobState? Job(string jobId) => Jobs().FirstOrDefault(j => j.JobId == jobId);
 
+    /// <summary>The job's sites now; what each is doing only while the job runs.</summary>
+    public IReadOnlyList<JobSiteState> JobSites(string jobId)
+    {
+        if (Running is { } running && running.JobId == jobId) return running.Sites();
+        return JobDefinition.Load(Store(jobId).JobFolder).Meta.Sites.Select(s => new JobSiteState(s, Sites.Connection(s), "")).ToList();
+    }
+
+    public JobStore Store(string jobId) => new(Path.Combine(JobsFolder, jobId));
+
     public JobReply Abort(string jobId, string by)
     {
         Audit.Record(by, "abort requested", jobId);
@@ -297,7 +325,7 @@ public sealed class FederationServer : IAsyncDisposable
             else
             {
                 var aborted = state with { Status = JobStatuses.Aborted, Message = $"aborted by {by} before it started" };
-                new JobStore(Path.Combine(JobsFolder, jobId)).SaveState(aborted);
+                Store(jobId).SaveState(aborted);
                 _jobs[jobId] = aborted;
                 var rest = _queue.Where(j => j != jobId).ToList();
                 _queue.Clear();
@@ -342,5 +370,7 @@ public sealed class FederationServer : IAsyncDisposable
             }
         }
         _stop.Dispose();
+        if (_scheduler is not null) Audit.Record("server", "stopped");
+        _workspaceLock.Dispose();
     }
 }

@@ -59,6 +59,7 @@ public sealed class JobRun
     JobState? _closed;
     readonly TensorScratch _scratch = new();
     readonly string _siteTaskConfig;
+    readonly SiteAttendance _attendance;
 
     public JobRun(JobState state, JobDefinition job, JobStore store, ServerOptions options, SiteRegistry sites,
         IAggregationStrategy strategy, ILogger log, TimeProvider clock, AuditLog audit, Action<JobState>? roundClosed = null)
@@ -74,6 +75,7 @@ public sealed class JobRun
         _roundClosed = roundClosed;
         _audit = audit;
         _siteTaskConfig = SiteTaskConfig.For(job).ToJson();
+        _attendance = new SiteAttendance(state.JobId, job.Meta.Sites, job.Server.MinClients, options.SiteConnectTimeout, sites, clock, log);
         if (state.GlobalFile is not null) SetGlobal(store.LoadModel(state.GlobalFile));
     }
 
@@ -132,6 +134,11 @@ public sealed class JobRun
         if (_abortReason is not null)
         {
             End(JobStatuses.Aborted, _abortReason);
+            return;
+        }
+        if (_attendance.GiveUpReason() is { } giveUp)
+        {
+            End(JobStatuses.Failed, giveUp);
             return;
         }
         var now = _clock.GetUtcNow();
@@ -329,6 +336,24 @@ public sealed class JobRun
         complete?.Invoke(header);
         return new TaskAssignment(header, payload);
     }
+
+    /// <summary>Each of the job's sites: its connection and what it is doing in the job.</summary>
+    public IReadOnlyList<JobSiteState> Sites()
+    {
+        lock (_gate) return _job.Meta.Sites.Select(site => new JobSiteState(site, _sites.Connection(site), Activity(site))).ToList();
+    }
+
+    string Activity(string site) =>
+        _excluded.TryGetValue(site, out var why) ? $"left out: {why}"
+        : _outstanding.TryGetValue(site, out var task) ? task.Kind switch
+        {
+            TaskKind.Configure => "setting up",
+            TaskKind.Train => $"training round {task.Round}",
+            TaskKind.Validate => $"validating round {task.Round}",
+            _ => $"secure aggregation, round {task.Round}",
+        }
+        : _answered.Contains(site) ? $"answered round {_state.NextRound}"
+        : "waiting for a task";
 
     /// <summary>Whether the site should keep working on this task (heartbeats ask).</summary>
     public bool Wants(string site, string taskId)

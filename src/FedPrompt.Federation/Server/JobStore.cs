@@ -31,6 +31,11 @@ public sealed class JobStore(string folder)
 
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
 
+    /// <summary>What a job's result is, as far as it has got: the global and best encoders, the
+    /// metrics, and state.json (every round, who contributed, who was turned away, the best round).</summary>
+    public IReadOnlyList<string> ResultFiles() =>
+        new[] { GlobalFile, BestFile, MetricsFile, StateFile }.Where(name => File.Exists(Path.Combine(Folder, name))).ToList();
+
     /// <summary>The job's secret noise key: made once, kept owner-readable only, so every run of a
     /// round (also after a restart) draws the same noise.</summary>
     public Privacy.NoiseKey NoiseKey(Privacy.PrivacySettings settings)

@@ -13,6 +13,12 @@ public sealed record ServerOptions
     /// <summary>Payloads streamed at once (others wait their turn): what bounds the server's transfer
     /// buffers when many sites download or upload together.</summary>
     public int MaxConcurrentTransfers { get; init; } = 4;
+    /// <summary>The sites the project provisioned (from the server's kit): a job naming another is
+    /// refused at submission. Null checks no names (the simulator, kits that do not list sites).</summary>
+    public IReadOnlyCollection<string>? ProvisionedSites { get; init; }
+    /// <summary>A running job fails when fewer than min_clients of its sites have been connected for
+    /// this long (never started, unreachable), instead of waiting for them forever.</summary>
+    public TimeSpan SiteConnectTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How soon a site with nothing to do asks again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -4,9 +4,10 @@ namespace FedPrompt.Federation.Server;
 public sealed record SiteStatus(string Name, string Session, DateTimeOffset LastSeen, bool Alive, string? TaskId);
 
 /// <summary>
-/// Who is connected: a session per site (a new Hello replaces the old one — the site restarted),
-/// when each was last heard from, and which are alive. A site silent for longer than the heartbeat
-/// timeout is declared gone; it is welcome back with a new Hello.
+/// Who is connected: a session per site, when each was last heard from, and which are alive. A site
+/// silent for longer than the heartbeat timeout is declared gone; it is welcome back with a new Hello.
+/// While a session is alive only the process holding it may replace it (reconnecting after a
+/// network problem): the same identity started twice would otherwise take the session in turns.
 /// </summary>
 public sealed class SiteRegistry(TimeSpan heartbeatTimeout, TimeProvider clock)
 {
@@ -20,14 +21,29 @@ public sealed class SiteRegistry(TimeSpan heartbeatTimeout, TimeProvider clock)
     readonly Dictionary<string, Entry> _sites = new(StringComparer.Ordinal);
     readonly Lock _gate = new();
 
-    public string Hello(string site)
+    /// <summary>A new session for the site, or false (and when its live session was last heard
+    /// from) when another process holds a live one.</summary>
+    /// <param name="previousSession">The session the caller held before, if any.</param>
+    public bool TryHello(string site, string previousSession, out string session, out DateTimeOffset liveSessionLastSeen)
     {
         lock (_gate)
         {
-            var session = Guid.NewGuid().ToString("N");
+            if (_sites.TryGetValue(site, out var existing) && IsAlive(existing) && existing.Session != previousSession)
+            {
+                (session, liveSessionLastSeen) = ("", existing.LastSeen);
+                return false;
+            }
+            session = Guid.NewGuid().ToString("N");
+            liveSessionLastSeen = default;
             _sites[site] = new Entry { Session = session, LastSeen = clock.GetUtcNow() };
-            return session;
+            return true;
         }
+    }
+
+    /// <summary>connected, gone (its heartbeats stopped) or never connected (to this server process).</summary>
+    public string Connection(string site)
+    {
+        lock (_gate) return !_sites.TryGetValue(site, out var entry) ? "never connected" : IsAlive(entry) ? "connected" : "gone";
     }
 
     /// <summary>Records that the site is alive; false when the session is unknown (say Hello again).</summary>

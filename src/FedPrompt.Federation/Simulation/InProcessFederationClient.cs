@@ -10,7 +10,7 @@ namespace FedPrompt.Federation.Simulation;
 public sealed class InProcessFederationClient(FederationServer server, string site) : IFederationClient
 {
     public Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel) =>
-        Task.FromResult(server.Hello(site, request));
+        Task.FromResult(Session(() => server.Hello(site, request)));
 
     public Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel) =>
         Task.FromResult(server.Heartbeat(site, request));
@@ -35,9 +35,9 @@ public sealed class InProcessFederationClient(FederationServer server, string si
         {
             return call();
         }
-        catch (ProtocolException e) when (e.SayHelloAgain)
+        catch (ProtocolException e)
         {
-            throw new SessionLostException(e.Message);
+            throw e.SayHelloAgain ? new SessionLostException(e.Message) : new FederationRefusedException(e.Message);
         }
     }
 }

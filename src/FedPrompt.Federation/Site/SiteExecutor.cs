@@ -9,12 +9,17 @@ namespace FedPrompt.Federation.Site;
 /// A site's loop (NVFlare's executor): say Hello, ask for tasks, run them with the learner, send the
 /// results; heartbeats go out on their own timer the whole time, also while a task runs for hours.
 /// A lost connection is retried with exponential backoff; a lost session (the server restarted or
-/// declared the site gone) means Hello again. A task the server no longer wants is abandoned.
+/// declared the site gone) means Hello again. A task the server no longer wants is abandoned. A
+/// refusal (another process runs as this site, an unsupported protocol) ends the loop with
+/// <see cref="FederationRefusedException"/>.
 /// </summary>
 public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client, ILogger log, SiteExecutorOptions? options = null)
 {
     readonly SiteExecutorOptions _options = options ?? new SiteExecutorOptions();
     string? _session;
+    // Presented at the next Hello: after a lost connection the server lets this process, and only
+    // this one, take its own still-live session back.
+    string _previousSession = "";
     string _currentTask = "";
     CancellationTokenSource? _taskCancel;
     // Secure aggregation: the round's update, held until it is masked, and the attempt's key pair.
@@ -34,8 +39,11 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
                 {
                     if (_session is null)
                     {
-                        var hello = await client.HelloAsync(new HelloRequest { ProtocolVersion = Payloads.ProtocolVersion, SoftwareVersion = SoftwareVersion }, cancel);
-                        _session = hello.Session;
+                        var hello = await client.HelloAsync(new HelloRequest
+                        {
+                            ProtocolVersion = Payloads.ProtocolVersion, SoftwareVersion = SoftwareVersion, PreviousSession = _previousSession,
+                        }, cancel);
+                        _session = _previousSession = hello.Session;
                         log.LogInformation("{Site}: connected", learner.Site);
                         heartbeatLoop ??= HeartbeatAsync(TimeSpan.FromMilliseconds(Math.Max(100, hello.HeartbeatIntervalMs)), heartbeats.Token);
                     }

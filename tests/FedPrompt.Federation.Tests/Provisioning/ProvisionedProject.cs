@@ -14,9 +14,9 @@ public sealed class ProvisionedProject : IDisposable
     {
     }
 
-    public ProvisionedProject(string name, string host = "localhost")
+    public ProvisionedProject(string name, string host = "localhost", int port = 8443)
     {
-        Definition = Define(name, host);
+        Definition = Define(name, host, port);
         OutDir = _temporary.File("kits");
         Provisioner.Provision(Definition, OutDir);
     }
@@ -28,8 +28,8 @@ public sealed class ProvisionedProject : IDisposable
     /// <summary>The folder the project was provisioned next to, where nothing else should be left.</summary>
     public string Parent => _temporary.Path;
 
-    public static ProjectDefinition Define(string name, string host = "localhost") =>
-        new(name, new ServerDefinition("server", host, 8443), ["site-1", "site-2"], [Admin], validityDays: 30);
+    public static ProjectDefinition Define(string name, string host = "localhost", int port = 8443) =>
+        new(name, new ServerDefinition("server", host, port), ["site-1", "site-2"], [Admin], validityDays: 30);
 
     public string Kit(string participant) => Path.Combine(OutDir, participant);
 

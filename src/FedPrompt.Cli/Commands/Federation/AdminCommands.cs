@@ -59,40 +59,27 @@ public sealed class AdminSubmitCommand : Command<AdminSubmitCommand.Settings>
     }
 }
 
-public sealed class AdminListCommand : Command<AdminSettings>
+/// <summary>Options of the admin commands whose output a script reads.</summary>
+public class AdminOutputSettings : AdminSettings
 {
-    public override int Execute(CommandContext context, AdminSettings settings, CancellationToken cancellationToken)
-    {
-        var reply = settings.Call(admin => admin.ListJobsAsync(new ListJobsRequest(), cancellationToken: cancellationToken).ResponseAsync);
-        var table = new Table().AddColumns("job", "status", "rounds", "best validation loss", "submitted by", "message");
-        foreach (var job in reply.Jobs)
-            table.AddRow(Markup.Escape(job.JobId), job.Status, $"{job.RoundsDone}/{job.NumRounds}",
-                double.IsNaN(job.BestValidationLoss) ? "—" : $"{job.BestValidationLoss:F4} (round {job.BestRound})", Markup.Escape(job.SubmittedBy), Markup.Escape(job.Message));
-        AnsiConsole.Write(table);
-        return 0;
-    }
+    [CommandOption("--json")] [Description("Print the result as one JSON object on stdout (default: a table)")] public bool Json { get; init; }
 }
 
-public sealed class AdminStatusCommand : Command<AdminStatusCommand.Settings>
+public sealed class AdminListCommand : Command<AdminOutputSettings>
 {
-    public sealed class Settings : AdminSettings
+    public override int Execute(CommandContext context, AdminOutputSettings settings, CancellationToken cancellationToken)
     {
-        [CommandArgument(0, "[JOB]")] [Description("Job id (default: the latest job)")] public string? Job { get; init; }
-    }
-
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
-    {
-        var jobId = settings.Job ?? settings.Call(admin => admin.ListJobsAsync(new ListJobsRequest(), cancellationToken: cancellationToken).ResponseAsync)
-            .Jobs.LastOrDefault()?.JobId ?? throw new InvalidDataException("the server has no jobs");
-        var reply = settings.Call(admin => admin.JobStatusAsync(new JobStatusRequest { JobId = jobId }, cancellationToken: cancellationToken).ResponseAsync);
-        var job = reply.Job;
-        // One plain line first, so scripts can wait for a status.
-        Console.Out.WriteLine($"{job.JobId} {job.Status} {job.RoundsDone}/{job.NumRounds}");
-        if (job.Message.Length > 0) AnsiConsole.MarkupLine(Markup.Escape(job.Message));
-        var table = new Table().AddColumns("round", "sites", "validation loss", "validation accuracy");
-        foreach (var round in reply.Rounds)
-            table.AddRow(round.Round.ToString(), string.Join(", ", round.Sites), $"{round.ValidationLoss:F4}", $"{round.ValidationAccuracy:F3}");
-        AnsiConsole.Write(table);
+        var reply = settings.Call(admin => admin.ListJobsAsync(new ListJobsRequest(), cancellationToken: cancellationToken).ResponseAsync);
+        if (settings.Json)
+        {
+            ScriptJson.Write(new { jobs = reply.Jobs.Select(AdminJson.Job) });
+            return 0;
+        }
+        var table = new ResultTable("job", "status", "rounds", "best validation loss", "submitted by", "message");
+        foreach (var job in reply.Jobs)
+            table.Add(job.JobId, job.Status, $"{job.RoundsDone}/{job.NumRounds}",
+                double.IsNaN(job.BestValidationLoss) ? "none yet" : $"{job.BestValidationLoss:F4} (round {job.BestRound})", job.SubmittedBy, job.Message);
+        table.Write();
         return 0;
     }
 }
@@ -113,15 +100,26 @@ public sealed class AdminAbortCommand : Command<AdminAbortCommand.Settings>
     }
 }
 
-public sealed class AdminSitesCommand : Command<AdminSettings>
+public sealed class AdminSitesCommand : Command<AdminOutputSettings>
 {
-    public override int Execute(CommandContext context, AdminSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, AdminOutputSettings settings, CancellationToken cancellationToken)
     {
         var reply = settings.Call(admin => admin.ListSitesAsync(new ListSitesRequest(), cancellationToken: cancellationToken).ResponseAsync);
-        var table = new Table().AddColumns("site", "alive", "last seen (UTC)", "task");
+        if (settings.Json)
+        {
+            ScriptJson.Write(new
+            {
+                sites = reply.Sites.Select(s => new
+                {
+                    name = s.Name, alive = s.Alive, last_seen = DateTimeOffset.FromUnixTimeMilliseconds(s.LastSeenUnixMs), task_id = s.TaskId.Length > 0 ? s.TaskId : null,
+                }),
+            });
+            return 0;
+        }
+        var table = new ResultTable("site", "alive", "last seen (UTC)", "task");
         foreach (var site in reply.Sites)
-            table.AddRow(Markup.Escape(site.Name), site.Alive ? "yes" : "no", DateTimeOffset.FromUnixTimeMilliseconds(site.LastSeenUnixMs).ToString("HH:mm:ss"), Markup.Escape(site.TaskId));
-        AnsiConsole.Write(table);
+            table.Add(site.Name, site.Alive ? "yes" : "no", DateTimeOffset.FromUnixTimeMilliseconds(site.LastSeenUnixMs).ToString("HH:mm:ss"), site.TaskId);
+        table.Write();
         return 0;
     }
 }

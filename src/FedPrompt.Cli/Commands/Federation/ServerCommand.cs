@@ -21,6 +21,7 @@ public sealed class ServerCommand : Command<ServerCommand.Settings>
         [CommandOption("--port <N>")] [Description("TCP port to listen on (default: the kit's)")] [Range(1, 65535)] public int? Port { get; init; }
         [CommandOption("--heartbeat-timeout <SECONDS>")] [Description("Declare a silent site gone after this many seconds (default 60)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] public double HeartbeatTimeout { get; init; } = 60;
         [CommandOption("--heartbeat-interval <SECONDS>")] [Description("Seconds between a site's heartbeats (default 5)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] public double HeartbeatInterval { get; init; } = 5;
+        [CommandOption("--site-connect-timeout <SECONDS>")] [Description("Fail a running job when fewer than its min_clients sites have been connected for this many seconds (default 300)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)] public double SiteConnectTimeout { get; init; } = 300;
         [CommandOption("--max-payload-mb <MB>")] [Description("Largest model or job accepted, in MiB (default 1024)")] [Range(1, int.MaxValue)] public long MaxPayloadMegabytes { get; init; } = 1024;
     }
 
@@ -34,6 +35,8 @@ public sealed class ServerCommand : Command<ServerCommand.Settings>
             HeartbeatTimeout = TimeSpan.FromSeconds(settings.HeartbeatTimeout),
             HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatInterval),
             MaxPayloadBytes = settings.MaxPayloadMegabytes << 20,
+            SiteConnectTimeout = TimeSpan.FromSeconds(settings.SiteConnectTimeout),
+            ProvisionedSites = kit.Sites,
         };
         using var stop = Shutdown.OnSignal(cancellationToken);
         Run(options, kit, settings, logs, stop.Token).GetAwaiter().GetResult();
@@ -42,10 +45,12 @@ public sealed class ServerCommand : Command<ServerCommand.Settings>
 
     static async Task Run(ServerOptions options, StartupKit kit, Settings settings, ILoggerFactory logs, CancellationToken stop)
     {
+        // The workspace is locked first, then the port bound, then the jobs started: a server refused
+        // either leaves the workspace as it found it.
         await using var server = new FederationServer(options, logs);
-        server.Start();
         var bind = settings.Bind is null ? null : IPAddress.Parse(settings.Bind);
         await using var host = await ServerHost.StartAsync(server, kit, bind, settings.Port ?? kit.ServerPort, logs);
+        server.Start($"port {host.Port}");
         logs.CreateLogger("server").LogInformation("server {Name} listening on port {Port} (workspace {Workspace})", kit.Name, host.Port, options.Workspace);
         try
         {
@@ -53,6 +58,7 @@ public sealed class ServerCommand : Command<ServerCommand.Settings>
         }
         catch (OperationCanceledException)
         {
+            logs.CreateLogger("server").LogInformation("server {Name} stopping", kit.Name);
         }
     }
 }

@@ -17,6 +17,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     {
         [CommandOption("--sentence <TEXT>")] [Description("Text for the template's (single) input field; this or --input is required")] public string? Sentence { get; init; }
         [CommandOption("--input <FILE>")] [Description("JSONL records with the template's input fields; this or --sentence is required")] public string? Input { get; init; }
+        [CommandOption("--json")] [Description("Print one JSON object a line per input (its fields, the prompt's text, the answer) (default: the prompt's text and its answer)")] public bool Json { get; init; }
         [CommandOption("--max-new-tokens <N>")] [Description("Longest answer, in tokens (default 16)")] [Range(1, int.MaxValue)] public int MaxNewTokens { get; init; } = 16;
 
         public override Spectre.Console.ValidationResult Validate() =>
@@ -49,8 +50,9 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         foreach (var (fields, origin) in records)
         {
             var prompt = formatter.FormatPrompt(fields, origin);
-            var answer = prompted.Continue(prompt, options).Where(t => t != model.Tokenizer.EndOfTextId);
-            Console.Out.WriteLine(PromptText(template, fields) + model.Tokenizer.Decode(answer));
+            var answer = model.Tokenizer.Decode(prompted.Continue(prompt, options).Where(t => t != model.Tokenizer.EndOfTextId));
+            if (settings.Json) ScriptJson.Write(new { input = fields, prompt = PromptText(template, fields), answer });
+            else Console.Out.WriteLine(PromptText(template, fields) + answer);
         }
         return 0;
     }

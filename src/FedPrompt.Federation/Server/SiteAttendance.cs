@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+
+namespace FedPrompt.Federation.Server;
+
+/// <summary>One of a job's sites now: its connection (<see cref="SiteRegistry.Connection"/>) and what it does in the job.</summary>
+public sealed record JobSiteState(string Site, string Connection, string Activity);
+
+/// <summary>
+/// Whether enough of a running job's sites are connected for it to make progress: a job whose sites
+/// never start, or that named a site that does not exist, would otherwise wait forever. The job is
+/// given up once fewer than min_clients of its sites have been connected for the server's
+/// <see cref="ServerOptions.SiteConnectTimeout"/>; the wait is logged once when it begins.
+/// </summary>
+public sealed class SiteAttendance(string jobId, IReadOnlyList<string> sites, int minClients, TimeSpan timeout, SiteRegistry registry, TimeProvider clock, ILogger log)
+{
+    DateTimeOffset _lastEnough = clock.GetUtcNow();
+    bool _waiting;
+
+    /// <summary>Why the job cannot go on, or null while it can (or may yet).</summary>
+    public string? GiveUpReason()
+    {
+        var now = clock.GetUtcNow();
+        var missing = sites.Where(s => !registry.IsAlive(s)).ToList();
+        if (sites.Count - missing.Count >= minClients)
+        {
+            _lastEnough = now;
+            _waiting = false;
+            return null;
+        }
+        if (!_waiting)
+        {
+            _waiting = true;
+            log.LogWarning("job {Job}: waiting for {Sites}: fewer than min_clients {Min} of its sites are connected; the job fails if that lasts {Timeout} s",
+                jobId, Describe(missing), minClients, timeout.TotalSeconds);
+        }
+        return now - _lastEnough < timeout ? null
+            : $"fewer than min_clients {minClients} of its sites were connected for {timeout.TotalSeconds:0} s ({Describe(missing)})";
+    }
+
+    string Describe(IEnumerable<string> missing) => string.Join(", ", missing.Select(s => $"{s} {registry.Connection(s)}"));
+}
