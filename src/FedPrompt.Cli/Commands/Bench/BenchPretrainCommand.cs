@@ -25,6 +25,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
         [CommandOption("--vocab <N>")] [Description("Vocabulary size (default 50257, GPT-2's)")] [Range(2, int.MaxValue)] public int Vocab { get; init; } = 50257;
         [CommandOption("--batch <N>")] [Description("Sequences per step (default 8)")] [Range(1, int.MaxValue)] public int Batch { get; init; } = 8;
         [CommandOption("--seq <N>")] [Description("Sequence length, in tokens (default 256)")] [Range(1, int.MaxValue)] public int Sequence { get; init; } = 256;
+        [CommandOption("--dropout <P>")] [Description("Dropout probability (default 0.1, pretraining's)")] [Range(0.0, 1.0, MaximumIsExclusive = true)] public double Dropout { get; init; } = new PretrainingOptions().Dropout;
         [CommandOption("--steps <N>")] [Description("Timed steps after 2 warm-up steps (default 5)")] [Range(1, int.MaxValue)] public int Steps { get; init; } = 5;
     }
 
@@ -36,7 +37,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
         double peak = LinearPeak.GigaflopsPerSecond(precision.ScalarType());
         var config = new GptConfig { VocabSize = settings.Vocab, Positions = settings.Sequence, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
         // As the pretrainer holds it: fp32 master weights, products in the compute type.
-        using var model = new Gpt(config) { ComputeType = precision.ScalarType() };
+        using var model = new Gpt(config) { ComputeType = precision.ScalarType(), Dropout = settings.Dropout };
         model.InitializeForPretraining(0);
         model.train();
         var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
@@ -64,6 +65,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
             impl = "fedprompt",
             precision = precision.Name(),
             threads = settings.Threads,
+            dropout = settings.Dropout,
             shape = new { layers = config.Layers, hidden = config.Embedding, heads = config.Heads, vocab = config.VocabSize, batch = settings.Batch, seq = settings.Sequence },
             tokens_per_s = Math.Round(tokens / seconds, 1),
             ms_per_step = Math.Round(seconds * 1000 / settings.Steps, 1),
