@@ -84,7 +84,9 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
     {
         var clock = Stopwatch.StartNew();
         var session = TuningSession.Create(model, settings, train, validation);
-        var result = LocalTraining.Run(session, epochs, output, epochDone: m => say($"  {name}: epoch {m.Epoch}/{epochs} validation loss {m.ValidationLoss:F4}"), cancel: cancel);
+        // An experiment's folders are its own: running it again replaces their runs.
+        var result = LocalTraining.Start(session, epochs, output, ExistingRun.Overwrite)
+            .Run(epochDone: m => say($"  {name}: epoch {m.Epoch}/{epochs} validation loss {m.ValidationLoss:F4}"), cancel: cancel);
         var curve = result.Epochs.Select(e => new CurvePoint(e.Epoch, e.ValidationLoss)).ToList();
         return Finish(name, kind, curve, result.BestEncoder, test, options, clock);
     }
