@@ -98,7 +98,8 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         // The server also raises RoundClosed when the job ends, with the last round again.
         var (state, store) = Simulator.RunAsync(simulation, model, logs, s =>
         {
-            if (!JobStatuses.IsOver(s.Status)) say($"  FedAvg: round {s.Rounds.Count - 1} validation loss {s.Rounds[^1].ValidationLoss:F4}");
+            if (!JobStatuses.IsOver(s.Status))
+                say($"  FedAvg: round {s.Rounds[^1].Round} validation loss {(s.Rounds[^1].ValidationLoss is { } loss ? loss.ToString("F4") : "none")}");
         }, cancel).GetAwaiter().GetResult();
         if (state.Status != JobStatuses.Finished) throw new InvalidOperationException($"the FedAvg job {state.Status}: {state.Message}");
         // The model a round's sites validated is the global model after the previous round's
