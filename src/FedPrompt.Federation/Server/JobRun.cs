@@ -241,8 +241,8 @@ public sealed class JobRun
     static string Format(double? value) => value is { } v ? v.ToString("F4") : "none";
 
     /// <summary>The best global model so far, in words: round 0's (the untrained model) never counts.</summary>
-    static string Best(JobState state) => state.BestLoss is { } best
-        ? $"best so far: validation loss {best:F4}, the global model of round {state.BestRound}"
+    static string Best(JobState state, string which = "best so far") => state.BestLoss is { } best
+        ? $"{which}: validation loss {best:F4}, the global model of round {state.BestRound}"
         : "no best model yet";
 
     /// <summary>What the strategy reports, and with privacy on, the (ε, δ) spent by the models released so far.</summary>
@@ -277,7 +277,7 @@ public sealed class JobRun
         _store.WriteMetrics(_state);
         if (status == JobStatuses.Finished)
             _log.LogInformation("job {Job}: finished; {Best}; models in {Folder}", JobId,
-                _state.BestLoss is null ? "no round's global model had a validation loss, so there is no best model" : Best(_state), _store.Folder);
+                _state.BestLoss is null ? "no round's global model had a validation loss, so there is no best model" : Best(_state, "best"), _store.Folder);
         else
             _log.LogWarning("job {Job}: {Status}: {Message}", JobId, status, message);
         _closed = _state;
