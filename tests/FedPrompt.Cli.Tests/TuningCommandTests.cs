@@ -84,4 +84,21 @@ public class TuningCommandTests
         Assert.Contains("train.jsonl:3: label \" bullish\" is not one of the task's answers (\" negative\", \" neutral\", \" positive\")", error);
         Assert.False(Directory.Exists(Path.Combine(folder.Path, "run")));
     }
+
+    [Fact]
+    public void AValidationFileWithNoExampleThatFitsIsRefused()
+    {
+        using var folder = new TemporaryDirectory();
+        var arguments = TrainArguments.For(folder, TrainArguments.Lines, "--warmup", "1");
+        var validation = Path.Combine(folder.Path, "val.jsonl");
+        // Its loss would be no number at all: every line is longer than the fixture's 64 positions.
+        File.WriteAllLines(validation, new[] { " negative", " neutral", " positive" }.Select(label => JsonSerializer.Serialize(new
+        {
+            taskname = "sentiment", sentence = string.Join(" ", Enumerable.Repeat("The company said that sales rose .", 20)), label,
+        })));
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, arguments);
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: {validation}: every example is longer than 64 tokens", error);
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "run")));
+    }
 }
