@@ -123,7 +123,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     result = run.Run(progress, m => AnsiConsole.MarkupLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, validation loss {m.ValidationLoss:F4}"), stop.Token);
                 });
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
             AnsiConsole.MarkupLine($"interrupted at step {session.Trainer.Step} of {run.TotalSteps}; checkpoint in {Markup.Escape(settings.Out)}: the same command with --resume continues it");
             return Interrupted;
