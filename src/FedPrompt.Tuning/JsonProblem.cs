@@ -1,6 +1,6 @@
-using System.Collections;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using FedPrompt.Model;
 
 namespace FedPrompt.Tuning;
 
@@ -19,33 +19,10 @@ public static partial class JsonProblem
         return $"{where}{line}: {What(e.Message)}";
     }
 
-    /// <summary>What a value of <paramref name="type"/> looks like in JSON: "a number", "a list of whole numbers" …</summary>
-    public static string Kind(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type.IsEnum) return "one of " + string.Join(", ", Enum.GetNames(type).Select(n => $"\"{n.ToLowerInvariant()}\""));
-        if (type == typeof(string)) return "a string";
-        if (type == typeof(bool)) return "true or false";
-        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal)) return "a number";
-        if (type == typeof(int) || type == typeof(long) || type == typeof(uint) || type == typeof(short)) return "a whole number";
-        if (type.IsArray) return $"a list of {Plural(Kind(type.GetElementType()!))}";
-        if (type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) && type.GetGenericArguments() is [var element])
-            return $"a list of {Plural(Kind(element))}";
-        return "an object";
-    }
-
-    static string Plural(string kind) => kind switch
-    {
-        "a string" => "strings",
-        "a number" => "numbers",
-        "a whole number" => "whole numbers",
-        _ => "values",
-    };
-
     static string What(string message)
     {
         if (NotConverted().Match(message) is { Success: true } converted)
-            return $"expected {(TypeNamed(converted.Groups["type"].Value) is { } type ? Kind(type) : "another kind of value")}";
+            return $"expected {(TypeNamed(converted.Groups["type"].Value) is { } type ? JsonKind.Of(type) : "another kind of value")}";
         if (UnknownMember().Match(message) is { Success: true } unknown) return $"unknown key \"{unknown.Groups["key"].Value}\"";
         if (MissingRequired().Match(message) is { Success: true } missing) return $"missing {missing.Groups["keys"].Value}";
         if (NullNotAllowed().Match(message) is { Success: true } isNull) return $"\"{isNull.Groups["key"].Value}\" may not be null";

@@ -53,7 +53,9 @@ public sealed class TuningSession
         var formatter = new PromptFormatter(settings.Template, model.Tokenizer, settings.Encoder.AtInput, model.Config.Positions);
         var (trainExamples, trainReport) = formatter.FormatForTraining(train, trainFile, answers);
         var (validationExamples, validationReport) = formatter.FormatForTraining(validation, validationFile, answers);
-        if (trainExamples.Count == 0) throw new DataFormatException(trainFile, null, $"every example is longer than {settings.Template.MaxSeqLength} tokens");
+        if (trainExamples.Count == 0) throw new DataFormatException(trainFile, null, $"every example is longer than {formatter.MaxLength} tokens");
+        // Without one example the validation loss would be no number at all.
+        if (validationExamples.Count == 0) throw new DataFormatException(validationFile, null, $"every example is longer than {formatter.MaxLength} tokens");
         encoder ??= PromptEncoder.Create(settings.Encoder, model);
         return new TuningSession(settings, new PromptedModel(model, encoder), formatter, answers, trainExamples, validationExamples, trainReport, validationReport);
     }

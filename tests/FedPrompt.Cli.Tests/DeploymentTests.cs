@@ -40,7 +40,8 @@ public class DeploymentTests
         Assert.Contains("site-2", sites);
         // The impostor (another project's CA, even with a valid site name) never got through the handshake.
         Assert.Contains("cannot reach the server", impostor.Output + impostor.Error);
-        Assert.Contains("PartialChain", impostor.Output + impostor.Error);
+        Assert.Contains("the TLS handshake failed: the server's certificate was not issued by this kit's project CA", impostor.Output + impostor.Error);
+        Assert.DoesNotContain("Exception", impostor.Output + impostor.Error);
         Assert.DoesNotContain("site-1: connected", impostor.Output + impostor.Error);
         // And another CA's admin cannot administer this server.
         var (refused, _, refusal) = FedPromptProcess.Run(Short, "admin", "--kit", Path.Combine(foreign, "admin@example.org"), "list");

@@ -52,26 +52,11 @@ public class TuningCommandTests
         Assert.Contains("trained on a different base model", error);
     }
 
-    /// <summary>The first lines of the committed train and validation splits, and the train command's
-    /// arguments for them on the fixture GPT-2 (deep prompts, batches of 4: of 50 training lines 35 fit the
-    /// fixture's 64 positions, 8 steps an epoch).</summary>
-    static string[] TrainOn(TemporaryDirectory folder, IEnumerable<string> trainLines, params string[] more)
-    {
-        var train = Path.Combine(folder.Path, "train.jsonl");
-        var validation = Path.Combine(folder.Path, "val.jsonl");
-        File.WriteAllLines(train, trainLines);
-        File.WriteAllLines(validation, File.ReadLines(RepositoryFiles.Fixture("financial_phrase_bank_val.jsonl")).Take(20));
-        return ["train", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--train", train, "--validation", validation,
-            "--encoder", "deep", "--global-batch", "4", "--micro-batch", "4", "--out", Path.Combine(folder.Path, "run"), .. more];
-    }
-
-    static IEnumerable<string> TrainLines => File.ReadLines(RepositoryFiles.Fixture("financial_phrase_bank_train.jsonl")).Take(50);
-
     [Fact]
     public void MaxStepsEndsTrainingInsideAnEpoch()
     {
         using var folder = new TemporaryDirectory();
-        var output = Ok(FedPromptProcess.Run(Timeout, TrainOn(folder, TrainLines, "--epochs", "3000", "--max-steps", "12", "--warmup", "2")));
+        var output = Ok(FedPromptProcess.Run(Timeout, TrainArguments.For(folder, TrainArguments.Lines, "--epochs", "3000", "--max-steps", "12", "--warmup", "2")));
         Assert.Contains("stopped at max_steps 12, in epoch 2 of 3000", output);
         var steps = File.ReadAllLines(Path.Combine(folder.Path, "run", "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32());
         Assert.Equal([8, 12], steps);
@@ -83,7 +68,7 @@ public class TuningCommandTests
     public void AWarmupLongerThanTheRunIsRefused(string message, params string[] flags)
     {
         using var folder = new TemporaryDirectory();
-        var (exit, _, error) = FedPromptProcess.Run(Timeout, TrainOn(folder, TrainLines, flags));
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, TrainArguments.For(folder, TrainArguments.Lines, flags));
         Assert.Equal(1, exit);
         Assert.Contains(message, error);
         Assert.False(Directory.Exists(Path.Combine(folder.Path, "run")));
@@ -93,10 +78,27 @@ public class TuningCommandTests
     public void ATrainingLabelOutsideTheTasksAnswersIsRefused()
     {
         using var folder = new TemporaryDirectory();
-        var lines = TrainLines.Select((l, i) => i == 2 ? JsonSerializer.Serialize(new { taskname = "sentiment", sentence = "Sales rose .", label = " bullish" }) : l);
-        var (exit, _, error) = FedPromptProcess.Run(Timeout, TrainOn(folder, lines, "--epochs", "1", "--warmup", "1"));
+        var lines = TrainArguments.Lines.Select((l, i) => i == 2 ? JsonSerializer.Serialize(new { taskname = "sentiment", sentence = "Sales rose .", label = " bullish" }) : l);
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, TrainArguments.For(folder, lines, "--epochs", "1", "--warmup", "1"));
         Assert.Equal(1, exit);
         Assert.Contains("train.jsonl:3: label \" bullish\" is not one of the task's answers (\" negative\", \" neutral\", \" positive\")", error);
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "run")));
+    }
+
+    [Fact]
+    public void AValidationFileWithNoExampleThatFitsIsRefused()
+    {
+        using var folder = new TemporaryDirectory();
+        var arguments = TrainArguments.For(folder, TrainArguments.Lines, "--warmup", "1");
+        var validation = Path.Combine(folder.Path, "val.jsonl");
+        // Its loss would be no number at all: every line is longer than the fixture's 64 positions.
+        File.WriteAllLines(validation, new[] { " negative", " neutral", " positive" }.Select(label => JsonSerializer.Serialize(new
+        {
+            taskname = "sentiment", sentence = string.Join(" ", Enumerable.Repeat("The company said that sales rose .", 20)), label,
+        })));
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, arguments);
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: {validation}: every example is longer than 64 tokens", error);
         Assert.False(Directory.Exists(Path.Combine(folder.Path, "run")));
     }
 }

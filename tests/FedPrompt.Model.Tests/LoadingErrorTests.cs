@@ -101,9 +101,17 @@ public class LoadingErrorTests
     public void AWrongTypeInTheConfigIsNamed()
     {
         using var folder = CopyOf("tiny-gpt2");
-        EditConfig(folder, c => c["n_embd"] = "wide");
+        EditConfig(folder, c =>
+        {
+            c["n_embd"] = "wide";
+            c["n_inner"] = "wider";
+        });
         var error = Assert.Throws<InvalidDataException>(() => LanguageModel.Load(folder.Path));
-        Assert.Contains("n_embd", error.Message);
+        Assert.Contains("\"n_embd\" has the wrong type (\"wide\", expected a whole number)", error.Message);
+        EditConfig(folder, c => c["n_embd"] = 32);
+        // An optional key: a nullable type in .NET, still "a whole number" to whoever wrote the file.
+        error = Assert.Throws<InvalidDataException>(() => LanguageModel.Load(folder.Path));
+        Assert.Contains("\"n_inner\" has the wrong type (\"wider\", expected a whole number)", error.Message);
     }
 
     [Fact]

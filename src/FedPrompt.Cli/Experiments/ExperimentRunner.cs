@@ -84,7 +84,9 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
     {
         var clock = Stopwatch.StartNew();
         var session = TuningSession.Create(model, settings, train, validation);
-        var result = LocalTraining.Run(session, epochs, output, epochDone: m => say($"  {name}: epoch {m.Epoch}/{epochs} validation loss {m.ValidationLoss:F4}"), cancel: cancel);
+        // An experiment's folders are its own: running it again replaces their runs.
+        var result = LocalTraining.Start(session, epochs, output, ExistingRun.Overwrite)
+            .Run(epochDone: m => say($"  {name}: epoch {m.Epoch}/{epochs} validation loss {m.ValidationLoss:F4}"), cancel: cancel);
         var curve = result.Epochs.Select(e => new CurvePoint(e.Epoch, e.ValidationLoss)).ToList();
         return Finish(name, kind, curve, result.BestEncoder, test, options, clock);
     }
@@ -96,7 +98,8 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         // The server also raises RoundClosed when the job ends, with the last round again.
         var (state, store) = Simulator.RunAsync(simulation, model, logs, s =>
         {
-            if (!JobStatuses.IsOver(s.Status)) say($"  FedAvg: round {s.Rounds.Count - 1} validation loss {s.Rounds[^1].ValidationLoss:F4}");
+            if (!JobStatuses.IsOver(s.Status))
+                say($"  FedAvg: round {s.Rounds[^1].Round} validation loss {(s.Rounds[^1].ValidationLoss is { } loss ? loss.ToString("F4") : "none")}");
         }, cancel).GetAwaiter().GetResult();
         if (state.Status != JobStatuses.Finished) throw new InvalidOperationException($"the FedAvg job {state.Status}: {state.Message}");
         // The model a round's sites validated is the global model after the previous round's

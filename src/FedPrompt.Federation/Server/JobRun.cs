@@ -235,9 +235,8 @@ public sealed class JobRun
         _state = _store.Commit(state, next, newBest, ArtefactMetadata());
         _store.WriteMetrics(_state);
         if (next is not null) SetGlobal(next);
-        _log.LogInformation("job {Job}: round {Round} closed: {Count} site(s) ({Sites}), validation loss {Loss}, accuracy {Accuracy} (global model of round {Round}); best {Best} at round {BestRound}{Privacy}{Rejected}",
-            JobId, round, sites.Count, string.Join(", ", sites.Select(s => s.Site)), Format(loss), Format(accuracy), round,
-            Format(_state.BestLoss), _state.BestRound,
+        _log.LogInformation("job {Job}: round {Round} closed: {Count} site(s) ({Sites}); the global model of round {Round} on their validation data: loss {Loss}, accuracy {Accuracy}; {Best}{Privacy}{Rejected}",
+            JobId, round, sites.Count, string.Join(", ", sites.Select(s => s.Site)), round, Format(loss), Format(accuracy), Best(_state),
             record.Aggregation?.TryGetValue("epsilon", out var epsilon) == true ? $"; privacy spent ε = {epsilon:F3} (δ = {record.Aggregation["delta"]:G2})" : "",
             _rejected.Count > 0 ? $"; turned away: {string.Join("; ", _rejected)}" : "");
         _closed = _state;
@@ -246,7 +245,12 @@ public sealed class JobRun
         _secure = null;
     }
 
-    static string Format(double? value) => value is { } v ? v.ToString("F4") : "n/a";
+    static string Format(double? value) => value is { } v ? v.ToString("F4") : "none";
+
+    /// <summary>The best global model so far, in words: round 0's (the untrained model) never counts.</summary>
+    static string Best(JobState state, string which = "best so far") => state.BestLoss is { } best
+        ? $"{which}: validation loss {best:F4}, the global model of round {state.BestRound}"
+        : "no best model yet";
 
     /// <summary>What the strategy reports, and with privacy on, the (ε, δ) spent by the models released so far.</summary>
     Dictionary<string, double> RoundMetrics(int round)
@@ -279,7 +283,8 @@ public sealed class JobRun
         _audit.Record("server", $"job {status}", JobId, detail: message);
         _store.WriteMetrics(_state);
         if (status == JobStatuses.Finished)
-            _log.LogInformation("job {Job}: finished; best validation loss {Best} at round {Round}; models in {Folder}", JobId, Format(_state.BestLoss), _state.BestRound, _store.Folder);
+            _log.LogInformation("job {Job}: finished; {Best}; models in {Folder}", JobId,
+                _state.BestLoss is null ? "no round's global model had a validation loss, so there is no best model" : Best(_state, "best"), _store.Folder);
         else
             _log.LogWarning("job {Job}: {Status}: {Message}", JobId, status, message);
         _closed = _state;
@@ -533,10 +538,12 @@ public sealed class JobRun
             return No($"unreadable update: {e.Message}");
         }
         _accepted[site] = new SiteRecord(site, header.Steps, new Dictionary<string, double>(header.Metrics));
-        _log.LogInformation("job {Job}: round {Round}: accepted {Site}'s update ({Steps} steps, validation loss {Loss})", JobId, header.Round, site, header.Steps,
-            header.Metrics.TryGetValue("validation_loss", out var loss) ? loss.ToString("F4") : "n/a");
+        _log.LogInformation("job {Job}: round {Round}: accepted {Site}'s update: {Steps} local steps, the site's own training loss {TrainLoss}; the global model of round {Round} on {Site}'s validation data: loss {Loss}",
+            JobId, header.Round, site, header.Steps, Metric(header, "train_loss"), header.Round, site, Metric(header, "validation_loss"));
         return Yes();
     }
+
+    static string Metric(ResultHeader header, string name) => Format(header.Metrics.TryGetValue(name, out var value) ? value : null);
 
     ResultReply AcceptValidate(string site, ResultHeader header)
     {

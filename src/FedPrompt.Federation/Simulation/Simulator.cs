@@ -54,7 +54,7 @@ public static class Simulator
         var gate = new SemaphoreSlim(1);
         var executors = job.Meta.Sites.Select(site =>
         {
-            var learner = new SiteLearner(site, model, options.DataFolder);
+            var learner = new SiteLearner(site, model, options.DataFolder, logs.CreateLogger("site"));
             IFederationClient client = new InProcessFederationClient(server, site);
             if (options.ClientDecorator is { } decorate) client = decorate(site, client);
             var executor = new SiteExecutor(learner, client, logs.CreateLogger("site"),

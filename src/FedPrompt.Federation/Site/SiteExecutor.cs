@@ -66,7 +66,8 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
                 }
                 catch (Exception e) when (!cancel.IsCancellationRequested && IsConnectionProblem(e))
                 {
-                    log.LogWarning("{Site}: cannot reach the server ({Problem}); retrying in {Delay} s", learner.Site, e.Message, backoff.TotalSeconds);
+                    log.LogWarning("{Site}: cannot reach the server ({Problem}); retrying in {Delay} s", learner.Site, ConnectionProblem.Describe(e), backoff.TotalSeconds);
+                    log.LogDebug(e, "{Site}: the connection failure in full", learner.Site);
                     _session = null;
                     await Task.Delay(backoff, cancel);
                     backoff = TimeSpan.FromTicks(Math.Min(_options.MaxBackoff.Ticks, backoff.Ticks * 2));

@@ -7,6 +7,7 @@ using FedPrompt.Model.Checkpoints;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Artefacts;
 using FedPrompt.Tuning.Training;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Federation.Site;
@@ -18,9 +19,10 @@ public sealed record TrainOutcome(byte[] Difference, long Steps, Dictionary<stri
 /// The training logic of a site (NVFlare's learner, apart from the executor that talks to the
 /// server): a p-tuning session per job on the site's own data and the frozen base model, which may
 /// be shared with other sites in the same process. The session — and with it the optimizer and
-/// learning-rate schedule — lasts across rounds, whatever global weights each round brings.
+/// learning-rate schedule — lasts across rounds, whatever global weights each round brings. Each
+/// local epoch's training loss goes to the log as it ends.
 /// </summary>
-public sealed class SiteLearner(string site, LanguageModel model, string dataFolder) : ISiteLearner
+public sealed class SiteLearner(string site, LanguageModel model, string dataFolder, ILogger? log = null) : ISiteLearner
 {
     string? _jobId;
     string? _configJson;
@@ -57,7 +59,12 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
         int stepsBefore = session.Trainer.Step;
         double trainLoss = 0;
         for (int epoch = 0; epoch < session.Settings.Epochs; epoch++)
-            trainLoss += session.TrainEpoch(cancel: cancel).MeanLoss;
+        {
+            var trained = session.TrainEpoch(cancel: cancel);
+            trainLoss += trained.MeanLoss;
+            log?.LogInformation("{Site}: job {Job}, round {Round}: local epoch {Epoch}/{Epochs}: training loss {Loss:F4} ({Steps} steps, {Seconds:F1} s)",
+                site, jobId, round, epoch + 1, session.Settings.Epochs, trained.MeanLoss, trained.Steps, trained.Seconds);
+        }
         metrics["train_loss"] = trainLoss / Math.Max(1, session.Settings.Epochs);
         metrics["train_examples"] = session.Train.Count;
         var difference = Difference(global);

@@ -159,7 +159,7 @@ public static partial class HuggingFaceFolder
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: \"{key}\" has the wrong type ({node.ToJsonString()}, expected {typeof(T).Name})", e);
+            throw new InvalidDataException($"{path}: \"{key}\" has the wrong type ({node.ToJsonString()}, expected {JsonKind.Of(typeof(T))})", e);
         }
     }
 

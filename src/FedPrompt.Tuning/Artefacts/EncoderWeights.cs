@@ -5,50 +5,58 @@ using static TorchSharp.torch;
 
 namespace FedPrompt.Tuning.Artefacts;
 
-/// <summary>A prompt encoder's parameters as safetensors entries (fp32), and back, checked by name, shape and dtype.</summary>
+/// <summary>A prompt encoder's parameters — or tensors shaped like them, such as an optimizer's
+/// moments — as safetensors entries (fp32), and back, checked by name, shape and dtype.</summary>
 public static class EncoderWeights
 {
-    public static List<SafeTensorsEntry> Entries(PromptEncoder encoder) =>
-        encoder.named_parameters().Select(p =>
-        {
-            var (name, parameter) = p;
-            return new SafeTensorsEntry(name, StoredDType.F32, parameter.shape, stream =>
-            {
-                using var scope = NewDisposeScope();
-                stream.Write(parameter.detach().contiguous().bytes);
-            });
-        }).ToList();
+    public static List<SafeTensorsEntry> Entries(PromptEncoder encoder, string prefix = "") =>
+        Entries(encoder.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), prefix);
 
-    /// <summary>Copies <paramref name="source"/>'s tensors into the encoder; every parameter must be
-    /// there with its exact shape in fp32, and nothing else.</summary>
-    public static void Load(PromptEncoder encoder, ITensorSource source, string origin)
-    {
-        var parameters = encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var problems = new List<string>();
-        var missing = parameters.Keys.Where(n => !source.Tensors.ContainsKey(n)).ToList();
-        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-        var extra = source.Tensors.Keys.Where(n => !parameters.ContainsKey(n)).ToList();
-        if (extra.Count > 0) problems.Add($"unexpected {string.Join(", ", extra)}");
-        foreach (var (name, stored) in source.Tensors)
+    /// <summary>Each tensor under <paramref name="prefix"/> + its name.</summary>
+    public static List<SafeTensorsEntry> Entries(IEnumerable<(string Name, Tensor Value)> tensors, string prefix) =>
+        tensors.Select(t => new SafeTensorsEntry(prefix + t.Name, StoredDType.F32, t.Value.shape, stream =>
         {
-            if (!parameters.TryGetValue(name, out var parameter)) continue;
-            if (stored.DType != StoredDType.F32 || !stored.Shape.SequenceEqual(parameter.shape))
-                problems.Add($"{stored.Describe()} should be F32[{string.Join(", ", parameter.shape)}]");
+            using var scope = NewDisposeScope();
+            stream.Write(t.Value.detach().contiguous().bytes);
+        })).ToList();
+
+    /// <summary>Copies <paramref name="source"/>'s tensors (under <paramref name="prefix"/>) into the
+    /// encoder; every parameter must be there with its exact shape in fp32, and nothing else.</summary>
+    public static void Load(PromptEncoder encoder, ITensorSource source, string origin, string prefix = "") =>
+        Load(encoder.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter), source, prefix, origin,
+            $"a {encoder.Settings.Type.ToString().ToLowerInvariant()} prompt encoder");
+
+    /// <summary>Copies the tensors named <paramref name="prefix"/> + a target's name into the targets;
+    /// every target must be there with its exact shape in fp32, and nothing else under the prefix.</summary>
+    public static void Load(IReadOnlyDictionary<string, Tensor> targets, ITensorSource source, string prefix, string origin, string what)
+    {
+        var stored = source.Tensors.Where(t => t.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(t => t.Key[prefix.Length..], t => t.Value);
+        var problems = new List<string>();
+        var missing = targets.Keys.Where(n => !stored.ContainsKey(n)).ToList();
+        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing.Select(n => prefix + n))}");
+        var extra = stored.Keys.Where(n => !targets.ContainsKey(n)).ToList();
+        if (extra.Count > 0) problems.Add($"unexpected {string.Join(", ", extra.Select(n => prefix + n))}");
+        foreach (var (name, tensor) in stored)
+        {
+            if (!targets.TryGetValue(name, out var target)) continue;
+            if (tensor.DType != StoredDType.F32 || !tensor.Shape.SequenceEqual(target.shape))
+                problems.Add($"{tensor.Describe()} should be F32[{string.Join(", ", target.shape)}]");
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"{origin}: the tensors do not fit a {encoder.Settings.Type.ToString().ToLowerInvariant()} prompt encoder: {string.Join("; ", problems)}");
+            throw new InvalidDataException($"{origin}: the tensors do not fit {what}: {string.Join("; ", problems)}");
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        // Everything is read and checked before anything is copied: a bad file leaves the encoder as it was.
-        var values = parameters.ToDictionary(p => p.Key, p =>
+        // Everything is read and checked before anything is copied: a bad file leaves the targets as they were.
+        var values = targets.ToDictionary(t => t.Key, t =>
         {
-            var value = empty(p.Value.shape, ScalarType.Float32);
-            source.Tensors[p.Key].ReadInto(value.bytes);
+            var value = empty(t.Value.shape, ScalarType.Float32);
+            stored[t.Key].ReadInto(value.bytes);
             if (!value.isfinite().all().item<bool>())
-                throw new InvalidDataException($"{origin}: {p.Key} holds NaN or infinite values");
+                throw new InvalidDataException($"{origin}: {prefix + t.Key} holds NaN or infinite values");
             return value;
         });
-        foreach (var (name, parameter) in parameters) parameter.copy_(values[name]);
+        foreach (var (name, target) in targets) target.copy_(values[name]);
     }
 }

@@ -4,6 +4,10 @@ using static TorchSharp.torch;
 
 namespace FedPrompt.Tuning.Evaluation;
 
+/// <summary>How far an evaluation is: <paramref name="Done"/> of <paramref name="Total"/> in its phase
+/// (scoring every candidate answer, then decoding each example greedily).</summary>
+public sealed record EvaluationProgress(string Phase, int Done, int Total);
+
 /// <summary>Scores a prompted model on labelled examples (see <see cref="EvaluationResult"/>).</summary>
 public static class Evaluator
 {
@@ -26,7 +30,7 @@ public static class Evaluator
 
     /// <param name="generate">Also decode greedily and compare with the answer (slower: one decode per example).</param>
     public static EvaluationResult Evaluate(PromptedModel model, PromptFormatter formatter, IReadOnlyList<TokenizedExample> examples,
-        IReadOnlyList<string> answers, bool generate, int batchSize = 16)
+        IReadOnlyList<string> answers, bool generate, int batchSize = 16, IProgress<EvaluationProgress>? progress = null)
     {
         if (examples.Count == 0) throw new ArgumentException("no examples to evaluate");
         if (answers.Count == 0) throw new ArgumentException("no answers to choose from");
@@ -48,6 +52,7 @@ public static class Evaluator
                 using var batch = PromptBatch.Create(chunk, model.Base.Tokenizer.EndOfTextId);
                 model.AnswerScores(batch).data<float>().CopyTo(scores, at);
                 at += chunk.Length;
+                progress?.Report(new EvaluationProgress("scoring answers", at, candidates.Count));
             }
         }
 
@@ -72,6 +77,7 @@ public static class Evaluator
                 var tokens = model.Continue(example with { Tokens = example.Prompt }, generation);
                 if (tokens.SequenceEqual(formatter.AnswerTokens(example.Answer!))) exact++;
                 generated = model.Base.Tokenizer.Decode(tokens.Where(t => t != model.Base.Tokenizer.EndOfTextId));
+                progress?.Report(new EvaluationProgress("generating", e + 1, examples.Count));
             }
             predictions.Add(new Prediction(example.Origin, example.Answer!, answers[best], generated));
         }

@@ -33,6 +33,9 @@ public sealed class PromptFormatter
 
     public TaskTemplate Template => _template;
 
+    /// <summary>The longest example kept, in tokens: max_seq_length, or the model's positions if fewer.</summary>
+    public int MaxLength => _maxLength;
+
     /// <summary>Training/validation examples: every field present, answer included. Records that
     /// lack a template field, have an empty one, or an answer outside <paramref name="answers"/>
     /// are refused with the file and line.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using FedPrompt.Model;
 
 namespace FedPrompt.Tuning.Templates;
 
@@ -79,7 +80,7 @@ public sealed partial record TaskTemplate
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
             {
-                throw new InvalidDataException($"{origin}: \"{key}\" has the wrong type ({value.ToJsonString()}, expected {JsonProblem.Kind(typeof(T))})", e);
+                throw new InvalidDataException($"{origin}: \"{key}\" has the wrong type ({value.ToJsonString()}, expected {JsonKind.Of(typeof(T))})", e);
             }
         }
         return new TaskTemplate

@@ -6,24 +6,41 @@ using FedPrompt.Tuning.Metrics;
 namespace FedPrompt.Tuning.Training;
 
 /// <summary>What a local run leaves behind, and where.</summary>
-public sealed record LocalTrainingResult(IReadOnlyList<EpochMetrics> Epochs, int BestEpoch, double BestValidationLoss, string FinalEncoder, string BestEncoder, string Metrics);
+/// <param name="BestValidationLoss">Null if no epoch had a finite validation loss (then there is no best encoder).</param>
+public sealed record LocalTrainingResult(IReadOnlyList<EpochMetrics> Epochs, int BestEpoch, double? BestValidationLoss, string FinalEncoder, string BestEncoder, string Metrics);
 
 /// <summary>
 /// One site training alone (`fedprompt train`, and the reference's local-only and centralised
 /// baselines): epochs of training, the validation loss after each, the encoder after each epoch and
 /// the one with the lowest validation loss kept as artefacts, metrics appended per epoch. max_steps
-/// ends the run, inside an epoch if need be.
+/// ends the run, inside an epoch if need be. A checkpoint is written after every epoch and when the
+/// run is cancelled, so that <see cref="ExistingRun.Resume"/> continues it to the result it would
+/// have had.
 /// </summary>
-public static class LocalTraining
+public sealed class LocalTraining
 {
-    public const string FinalEncoderFile = "encoder.safetensors";
-    public const string BestEncoderFile = "best.safetensors";
-    public const string MetricsFile = "metrics.jsonl";
-
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static LocalTrainingResult Run(TuningSession session, int epochs, string output, IProgress<TrainingProgress>? progress = null,
-        Action<EpochMetrics>? epochDone = null, CancellationToken cancel = default)
+    readonly TuningSession _session;
+    readonly int _epochs;
+    readonly RunFolder _folder;
+    LocalRunState _state;
+
+    LocalTraining(TuningSession session, int epochs, RunFolder folder, LocalRunState state, TrainerPosition? resumedFrom)
+    {
+        (_session, _epochs, _folder, _state, ResumedFrom) = (session, epochs, folder, state, resumedFrom);
+        TotalSteps = session.Trainer.StepsFor(epochs, session.Train.Count);
+    }
+
+    /// <summary>Where a resumed run picked up, or null for a fresh one.</summary>
+    public TrainerPosition? ResumedFrom { get; }
+
+    /// <summary>The optimizer steps of the whole run, including any done before a resume.</summary>
+    public int TotalSteps { get; }
+
+    /// <summary>Checks the run and prepares its folder: refuses one already holding a run unless told
+    /// to overwrite it (its files are deleted) or resume it (the session continues from its checkpoint).</summary>
+    public static LocalTraining Start(TuningSession session, int epochs, string output, ExistingRun existing = ExistingRun.Refuse)
     {
         if (epochs < 1) throw new ArgumentException($"epochs must be ≥ 1 (got {epochs})");
         var warmup = session.Settings.Training.WarmupSteps;
@@ -31,35 +48,62 @@ public static class LocalTraining
         // A run that ends inside its warmup never reaches the learning rate it was given.
         if (steps > 0 && warmup >= steps)
             throw new ArgumentException($"warmup ({warmup} steps) is not shorter than the run ({steps} steps: {epochs} epochs of {session.Trainer.StepsPerEpoch(session.Train.Count)}, at most max_steps {session.Settings.Training.MaxSteps})");
-        Directory.CreateDirectory(output);
-        var final = Path.Combine(output, FinalEncoderFile);
-        var best = Path.Combine(output, BestEncoderFile);
-        var metricsPath = Path.Combine(output, MetricsFile);
-        var model = session.Model;
-        var history = new List<EpochMetrics>();
-        int bestEpoch = 0;
-        double bestLoss = double.PositiveInfinity;
-        for (int epoch = 0; epoch < epochs && !session.Trainer.Finished; epoch++)
+        var folder = new RunFolder(output);
+        folder.Check(existing);
+        if (existing == ExistingRun.Resume)
         {
-            var trained = session.TrainEpoch(progress, cancel);
-            var metrics = new EpochMetrics(trained.Epoch, session.Trainer.Step, trained.MeanLoss, session.ValidationLoss(), trained.LearningRate, trained.Seconds, DateTimeOffset.UtcNow, model.Base.Precision.Name());
-            history.Add(metrics);
-            EncoderArtefact.Save(final, model.Encoder, session.Settings.Template, session.Answers, model.Base);
-            if (metrics.ValidationLoss < bestLoss)
+            var state = TrainingCheckpoint.Restore(folder.Checkpoint, session);
+            return new LocalTraining(session, epochs, folder, state, session.Trainer.Position);
+        }
+        folder.Clear();
+        Directory.CreateDirectory(output);
+        return new LocalTraining(session, epochs, folder, LocalRunState.Empty, null);
+    }
+
+    /// <summary>Trains the remaining epochs. Cancelled, it checkpoints where it stopped and rethrows.</summary>
+    public LocalTrainingResult Run(IProgress<TrainingProgress>? progress = null, Action<EpochMetrics>? epochDone = null, CancellationToken cancel = default)
+    {
+        var trainer = _session.Trainer;
+        while (trainer.EpochsDone < _epochs && !trainer.Finished)
+        {
+            EpochResult trained;
+            try
             {
-                (bestLoss, bestEpoch) = (metrics.ValidationLoss, metrics.Epoch);
-                AtomicFile.WriteAllBytes(best, File.ReadAllBytes(final));
+                trained = _session.TrainEpoch(progress, cancel);
             }
-            AtomicFile.WriteAllText(metricsPath, string.Concat(history.Select(m => JsonSerializer.Serialize(m, Json) + "\n")));
-            var tensorBoard = Path.Combine(output, "tensorboard");
-            Directory.CreateDirectory(tensorBoard);
-            TensorBoardWriter.Write(tensorBoard, history.SelectMany(m => new[]
+            catch (OperationCanceledException)
             {
-                new Scalar("train_loss", m.Epoch, m.TrainLoss, m.Time),
-                new Scalar("validation_loss", m.Epoch, m.ValidationLoss, m.Time),
-            }));
+                TrainingCheckpoint.Save(_folder.Checkpoint, _session, _state);
+                throw;
+            }
+            var metrics = new EpochMetrics(trained.Epoch, trainer.Step, trained.MeanLoss, _session.ValidationLoss(), trained.LearningRate, trained.Seconds,
+                DateTimeOffset.UtcNow, _session.Model.Base.Precision.Name());
+            SaveEpoch(metrics);
             epochDone?.Invoke(metrics);
         }
-        return new LocalTrainingResult(history, bestEpoch, bestLoss, final, best, metricsPath);
+        return new LocalTrainingResult(_state.History, _state.BestEpoch, _state.BestValidationLoss,
+            _folder.FinalEncoder, _folder.BestEncoder, _folder.Metrics);
+    }
+
+    /// <summary>The epoch's artefacts, then the checkpoint: a crash in between resumes at this epoch
+    /// and writes them again, never the other way round (a checkpoint ahead of best.safetensors).</summary>
+    void SaveEpoch(EpochMetrics metrics)
+    {
+        var model = _session.Model;
+        EncoderArtefact.Save(_folder.FinalEncoder, model.Encoder, _session.Settings.Template, _session.Answers, model.Base);
+        var history = _state.History.Append(metrics).ToList();
+        _state = metrics.ValidationLoss < (_state.BestValidationLoss ?? double.PositiveInfinity)
+            ? new LocalRunState(history, metrics.Epoch, metrics.ValidationLoss)
+            : _state with { History = history };
+        if (_state.BestEpoch == metrics.Epoch)
+            AtomicFile.WriteAllBytes(_folder.BestEncoder, File.ReadAllBytes(_folder.FinalEncoder));
+        AtomicFile.WriteAllText(_folder.Metrics, string.Concat(history.Select(m => JsonSerializer.Serialize(m, Json) + "\n")));
+        Directory.CreateDirectory(_folder.TensorBoard);
+        TensorBoardWriter.Write(_folder.TensorBoard, history.SelectMany(m => new[]
+        {
+            new Scalar("train_loss", m.Epoch, m.TrainLoss, m.Time),
+            new Scalar("validation_loss", m.Epoch, m.ValidationLoss, m.Time),
+        }));
+        TrainingCheckpoint.Save(_folder.Checkpoint, _session, _state);
     }
 }

@@ -11,13 +11,19 @@ public sealed record TrainingProgress(int Epoch, int Step, int StepsThisEpoch, i
 /// <summary>What one epoch did: optimizer steps, examples used and their mean loss.</summary>
 public sealed record EpochResult(int Epoch, int Steps, int Examples, double MeanLoss, double LearningRate, double Seconds);
 
+/// <summary>Where a trainer stands: optimizer steps taken, whole epochs done, and how far it got into
+/// the next one (its steps, their summed loss and time), so an interrupted epoch can be finished.</summary>
+public sealed record TrainerPosition(int Step, int EpochsDone, int StepInEpoch = 0, double EpochLossSum = 0, double EpochSeconds = 0);
+
 /// <summary>
 /// Trains a prompt encoder against its frozen GPT: AdamW with warmup + cosine, gradient clipping,
 /// a global batch accumulated from micro-batches (the last incomplete global batch is dropped, as
 /// NeMo's training sampler does), a seeded shuffle per epoch; training ends at max_steps, as in NeMo
 /// and Hugging Face, even inside an epoch. The optimizer, the schedule position
 /// and the epoch count live as long as the trainer, so a federated site calls <see cref="TrainEpoch"/>
-/// round after round and continues where it left off, whatever weights the server sent.
+/// round after round and continues where it left off, whatever weights the server sent. An epoch
+/// cut short by cancellation is finished by the next call, which is what lets a checkpoint of the
+/// <see cref="Position"/> and the optimizer resume a run exactly.
 /// </summary>
 public sealed class PromptTrainer
 {
@@ -37,16 +43,23 @@ public sealed class PromptTrainer
     }
 
     /// <summary>Optimizer steps taken so far (the schedule's position).</summary>
-    public int Step { get; private set; }
-    public int EpochsDone { get; private set; }
+    public int Step => Position.Step;
+    public int EpochsDone => Position.EpochsDone;
+    public TrainerPosition Position { get; private set; } = new(0, 0);
+
+    /// <summary>The optimizer, whose moments a checkpoint keeps (one per encoder parameter, in the encoder's parameter order).</summary>
+    internal AdamW Optimizer => _optimizer;
+
+    /// <summary>Continues from a checkpoint's position; the optimizer's state is restored beside it.</summary>
+    internal void MoveTo(TrainerPosition position) => Position = position;
 
     public int StepsPerEpoch(int examples) => examples / _options.GlobalBatchSize;
 
     /// <summary>The schedule has reached max_steps: nothing is left to train.</summary>
     public bool Finished => Step >= _options.MaxSteps;
 
-    /// <summary>How many steps <paramref name="epochs"/> epochs take from here: max_steps cuts them short.</summary>
-    public int StepsFor(int epochs, int examples) => (int)Math.Min((long)epochs * StepsPerEpoch(examples), _options.MaxSteps - Step);
+    /// <summary>How many steps a run of <paramref name="epochs"/> epochs takes in all: max_steps cuts it short.</summary>
+    public int StepsFor(int epochs, int examples) => (int)Math.Min((long)epochs * StepsPerEpoch(examples), _options.MaxSteps);
 
     /// <summary>The seeded shuffle epoch <paramref name="epoch"/> (0-based) visits <paramref name="count"/> examples in.</summary>
     public int[] OrderOfEpoch(int epoch, int count)
@@ -61,15 +74,16 @@ public sealed class PromptTrainer
         if (StepsPerEpoch(examples.Count) == 0)
             throw new ArgumentException($"{examples.Count} training examples do not fill one global batch of {_options.GlobalBatchSize}; lower the global batch size");
         if (Finished) throw new InvalidOperationException($"training already reached max_steps ({_options.MaxSteps}); raise max_steps to train further");
-        int steps = StepsFor(1, examples.Count);
-        var order = OrderOfEpoch(EpochsDone, examples.Count);
+        var start = Position;
+        // Counted from the epoch's first step, so an epoch finished after an interruption ends where it would have.
+        int steps = Math.Min(StepsPerEpoch(examples.Count), _options.MaxSteps - (start.Step - start.StepInEpoch));
+        var order = OrderOfEpoch(start.EpochsDone, examples.Count);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int padId = _model.Base.Tokenizer.EndOfTextId;
-        double lossSum = 0;
         double lr = 0;
         _model.Encoder.train();
-        for (int step = 0; step < steps; step++)
+        for (int step = start.StepInEpoch; step < steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
             lr = _schedule.At(Step);
@@ -89,14 +103,18 @@ public sealed class PromptTrainer
             }
             nn.utils.clip_grad_norm_(_model.Encoder.parameters(), _options.GradientClip);
             _optimizer.step();
-            Step++;
-            lossSum += stepLoss;
-            progress?.Report(new TrainingProgress(EpochsDone + 1, Step, steps, step + 1, stepLoss, lr,
-                (step + 1) * _options.GlobalBatchSize / clock.Elapsed.TotalSeconds));
+            Position = Position with
+            {
+                Step = Position.Step + 1, StepInEpoch = step + 1, EpochLossSum = Position.EpochLossSum + stepLoss,
+                EpochSeconds = start.EpochSeconds + clock.Elapsed.TotalSeconds,
+            };
+            progress?.Report(new TrainingProgress(start.EpochsDone + 1, Step, steps, step + 1, stepLoss, lr,
+                (step + 1 - start.StepInEpoch) * _options.GlobalBatchSize / clock.Elapsed.TotalSeconds));
         }
         _optimizer.zero_grad();
         _model.Encoder.eval();
-        EpochsDone++;
-        return new EpochResult(EpochsDone, steps, steps * _options.GlobalBatchSize, lossSum / steps, lr, clock.Elapsed.TotalSeconds);
+        var done = Position;
+        Position = new TrainerPosition(done.Step, done.EpochsDone + 1);
+        return new EpochResult(EpochsDone, steps, steps * _options.GlobalBatchSize, done.EpochLossSum / steps, lr, start.EpochSeconds + clock.Elapsed.TotalSeconds);
     }
 }

@@ -48,7 +48,9 @@ public sealed class SimulateCommand : Command<SimulateCommand.Settings>
             return state.Status == JobStatuses.Finished ? 0 : 1;
         }
         AnsiConsole.MarkupLine(state.Status == JobStatuses.Finished
-            ? $"[green]job {Markup.Escape(state.JobId)} finished[/]: best validation loss {state.BestLoss:F4} at round {state.BestRound}"
+            ? $"[green]job {Markup.Escape(state.JobId)} finished[/]: " + (state.BestLoss is { } best
+                ? $"best validation loss {best:F4}, the global model of round {state.BestRound}"
+                : "no round's global model had a validation loss, so there is no best model")
             : $"[red]job {Markup.Escape(state.JobId)} {state.Status}[/]: {Markup.Escape(state.Message ?? "")}");
         AnsiConsole.MarkupLine($"models: {Markup.Escape(Path.Combine(store.Folder, JobStore.BestFile))} (best), {Markup.Escape(Path.Combine(store.Folder, JobStore.GlobalFile))} (last); metrics: {Markup.Escape(store.MetricsPath)}");
         return state.Status == JobStatuses.Finished ? 0 : 1;

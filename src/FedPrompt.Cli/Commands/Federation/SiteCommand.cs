@@ -28,7 +28,8 @@ public sealed class SiteCommand : Command<SiteCommand.Settings>
         using var logs = Logs.Console(settings.LogLevel);
         using var channel = Channels.ToServer(kit);
         var client = new GrpcFederationClient(new FedPrompt.Federation.Protocol.Federation.FederationClient(channel), settings.MaxPayloadMegabytes << 20);
-        var executor = new SiteExecutor(new SiteLearner(kit.Name, model, settings.Data), client, logs.CreateLogger("site"));
+        var log = logs.CreateLogger("site");
+        var executor = new SiteExecutor(new SiteLearner(kit.Name, model, settings.Data, log), client, log);
         using var stop = Shutdown.OnSignal(cancellationToken);
         executor.RunAsync(stop.Token).GetAwaiter().GetResult();
         return 0;

@@ -26,7 +26,21 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var loaded = EncoderArtefact.Load(settings.Encoder, model);
         var formatter = new PromptFormatter(loaded.Template, model.Tokenizer, loaded.Encoder.Settings.AtInput, model.Config.Positions);
         var (examples, report) = formatter.FormatForTraining(JsonlReader.ReadAll(settings.Input), settings.Input, loaded.Answers);
-        var result = Evaluator.Evaluate(new PromptedModel(model, loaded.Encoder), formatter, examples, loaded.Answers, generate: !settings.NoGenerate);
+        EvaluationResult result = null!;
+        // On stderr, so that --json's stdout stays one JSON object.
+        var progressConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        progressConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new SynchronousProgress<EvaluationProgress>(p =>
+                {
+                    if (!tasks.TryGetValue(p.Phase, out var task)) tasks[p.Phase] = task = ctx.AddTask(p.Phase, maxValue: p.Total);
+                    task.Value = p.Done;
+                });
+                result = Evaluator.Evaluate(new PromptedModel(model, loaded.Encoder), formatter, examples, loaded.Answers, generate: !settings.NoGenerate, progress: progress);
+            });
         if (settings.Json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new

@@ -18,7 +18,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         [CommandOption("--train <FILE>", isRequired: true)] [Description("Training JSONL")] public string Train { get; init; } = "";
         [CommandOption("--validation <FILE>", isRequired: true)] [Description("Validation JSONL; its labels are the task's answers unless the settings declare them")] public string Validation { get; init; } = "";
-        [CommandOption("--out <DIR>", isRequired: true)] [Description("Where encoder.safetensors, best.safetensors and metrics.jsonl go")] public string Out { get; init; } = "";
+        [CommandOption("--out <DIR>", isRequired: true)] [Description("Where encoder.safetensors, best.safetensors, metrics.jsonl and checkpoint.safetensors go; a folder already holding a run is refused unless --overwrite or --resume")] public string Out { get; init; } = "";
+        [CommandOption("--overwrite")] [Description("Delete the run already in --out (its encoders, metrics and checkpoint) and start afresh (default: off)")]
+        public bool Overwrite { get; init; }
+        [CommandOption("--resume")] [Description("Continue the interrupted run in --out from its checkpoint (written after each epoch and on Ctrl-C) to the result it would have had; give the options it was started with (--epochs may differ) (default: off)")]
+        public bool Resume { get; init; }
         [CommandOption("--settings <FILE>")] [Description("Tuning settings JSON (template, encoder, training, epochs, answers); flags override it (default: the reference's settings)")] public string? SettingsFile { get; init; }
         [CommandOption("--template <FILE>")] [Description("A NeMo task template JSON (default: the Financial PhraseBank sentiment template)")] public string? Template { get; init; }
         [CommandOption("--encoder <TYPE>")] [Description("Prompt encoder: mlp (default), lstm, embedding or deep")] public string? Encoder { get; init; }
@@ -40,6 +44,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public int? MicroBatch { get; init; }
         [CommandOption("--seed <N>")] [Description("Seed of the encoder's initial weights and the data order (default 1234)")]
         public long? Seed { get; init; }
+
+        public ExistingRun ExistingRun => Resume ? ExistingRun.Resume : Overwrite ? ExistingRun.Overwrite : ExistingRun.Refuse;
+
+        public override Spectre.Console.ValidationResult Validate() => Overwrite && Resume
+            ? Spectre.Console.ValidationResult.Error("--overwrite and --resume exclude each other: --overwrite starts the run in --out afresh, --resume continues it")
+            : base.Validate();
 
         /// <summary>The settings file (or the reference's defaults) with the flags applied.</summary>
         public TuningSettings TuningSettings()
@@ -76,32 +86,53 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         };
     }
 
+    /// <summary>The exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).</summary>
+    const int Interrupted = 130;
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var tuning = settings.TuningSettings();
+        // Checked again when training starts; here it fails before the model takes seconds to load.
+        new RunFolder(settings.Out).Check(settings.ExistingRun);
         using var model = settings.LoadModel(tuning.Precision);
         var session = TuningSession.Create(model, tuning, settings.Train, settings.Validation);
         AnsiConsole.MarkupLine($"{Markup.Escape(tuning.Encoder.Type.ToString().ToLowerInvariant())} prompt encoder, {session.Model.Encoder.ParameterCount:N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}, computed in {Markup.Escape(model.RequestedPrecision.Describe())}");
         Report("training", session.TrainReport);
         Report("validation", session.ValidationReport);
+        var run = LocalTraining.Start(session, tuning.Epochs, settings.Out, settings.ExistingRun);
+        if (run.ResumedFrom is { } from)
+            AnsiConsole.MarkupLine(from.Step >= run.TotalSteps || from.EpochsDone >= tuning.Epochs
+                ? $"the run in {Markup.Escape(settings.Out)} is complete at step {from.Step}, epoch {from.EpochsDone}: nothing left to train"
+                : $"resuming at step {from.Step} of {run.TotalSteps}: epoch {from.EpochsDone + 1}, its step {from.StepInEpoch}");
 
+        using var stop = Shutdown.OnSignal(cancellationToken);
         LocalTrainingResult result = null!;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("training", maxValue: session.Trainer.StepsFor(tuning.Epochs, session.Train.Count));
-                var progress = new SynchronousProgress<TrainingProgress>(p =>
+        try
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
                 {
-                    task.Increment(1);
-                    task.Description = $"epoch {p.Epoch}/{tuning.Epochs} step {p.StepInEpoch}/{p.StepsThisEpoch} loss {p.Loss:F4} {p.ExamplesPerSecond:F1} ex/s";
+                    var task = ctx.AddTask("training", maxValue: run.TotalSteps);
+                    task.Value = session.Trainer.Step;
+                    var progress = new SynchronousProgress<TrainingProgress>(p =>
+                    {
+                        task.Value = p.Step;
+                        task.Description = $"epoch {p.Epoch}/{tuning.Epochs} step {p.StepInEpoch}/{p.StepsThisEpoch} loss {p.Loss:F4} {p.ExamplesPerSecond:F1} ex/s";
+                    });
+                    result = run.Run(progress, m => AnsiConsole.MarkupLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, validation loss {m.ValidationLoss:F4}"), stop.Token);
                 });
-                result = LocalTraining.Run(session, tuning.Epochs, settings.Out, progress,
-                    m => AnsiConsole.MarkupLine($"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, validation loss {m.ValidationLoss:F4}"), cancellationToken);
-            });
+        }
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLine($"interrupted at step {session.Trainer.Step} of {run.TotalSteps}; checkpoint in {Markup.Escape(settings.Out)}: the same command with --resume continues it");
+            return Interrupted;
+        }
         if (result.Epochs.Count < tuning.Epochs)
             AnsiConsole.MarkupLine($"stopped at max_steps {tuning.Training.MaxSteps}, in epoch {result.Epochs.Count} of {tuning.Epochs}");
-        AnsiConsole.MarkupLine($"best validation loss {result.BestValidationLoss:F4} at epoch {result.BestEpoch} → {Markup.Escape(result.BestEncoder)}; last → {Markup.Escape(result.FinalEncoder)}");
+        AnsiConsole.MarkupLine(result.BestValidationLoss is { } best
+            ? $"best validation loss {best:F4} at epoch {result.BestEpoch} → {Markup.Escape(result.BestEncoder)}; last → {Markup.Escape(result.FinalEncoder)}"
+            : $"no epoch had a finite validation loss, so there is no best encoder; last → {Markup.Escape(result.FinalEncoder)}");
         return 0;
     }
 
