@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Model;
@@ -82,7 +83,8 @@ public static class Generation
         if (options.TopK > 0 && options.TopK < scaled.shape[0])
         {
             var kth = scaled.topk(options.TopK).values[-1];
-            scaled = scaled.masked_fill(scaled < kth, double.NegativeInfinity);
+            using var minusInfinity = double.NegativeInfinity.ToScalar(); // held until the call returns: see Gpt's attention
+            scaled = scaled.masked_fill(scaled < kth, minusInfinity);
         }
         var probabilities = scaled.softmax(0);
         if (options.TopP < 1)

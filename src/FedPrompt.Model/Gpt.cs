@@ -253,8 +253,13 @@ public sealed class Gpt : nn.Module
             Tensor q = qkv[0], k = qkv[1], v = qkv[2];
             // A deep prompt's prefix is fp32 (it is trained); the cache widens to it, attention narrows back.
             if (cache is not null) (k, v) = cache.Append(layer, k, v);
-            var scores = q.matmul(k.to_type(compute).transpose(-1, -2)).to_type(ScalarType.Float32) * (1.0 / Math.Sqrt(_headSize));
-            var weights = F.dropout(scores.masked_fill(hidden, double.NegativeInfinity).softmax(-1), dropout, dropout > 0);
+            // Scalars held in a using: an implicitly converted one is only a handle to libtorch, and its
+            // finalizer can free it mid-call when another thread's allocation runs the GC (seen in a
+            // three-site simulation as a masked_fill whose fill value was garbage).
+            using var scale = (1.0 / Math.Sqrt(_headSize)).ToScalar();
+            using var minusInfinity = double.NegativeInfinity.ToScalar();
+            var scores = q.matmul(k.to_type(compute).transpose(-1, -2)).to_type(ScalarType.Float32).mul(scale);
+            var weights = F.dropout(scores.masked_fill(hidden, minusInfinity).softmax(-1), dropout, dropout > 0);
             var y = weights.to_type(compute).matmul(v.to_type(compute));
             return Project(_cProj, layout.PerToken(y.transpose(1, 2).reshape(batch, length, _heads * _headSize)), compute);
         }
