@@ -101,14 +101,13 @@ public sealed class Gpt : nn.Module
         }
 
         var x = F.dropout(wordEmbeddings.to_type(ScalarType.Float32) + _wpe.forward(positionIds).to_type(ScalarType.Float32), Dropout, training);
-        if (computed is not null) x = computed.Pack(x);
-        var hidden = HiddenKeys(length, past, attentionMask, wordEmbeddings.device);
         var layout = new Layout(wordEmbeddings.shape[0], length, computed);
+        x = layout.PerToken(x);
+        var hidden = HiddenKeys(length, past, attentionMask, wordEmbeddings.device);
         for (int i = 0; i < _blocks.Length; i++)
             x = _blocks[i].Forward(x, i, cache, hidden, training ? Dropout : 0, ComputeType, layout);
         cache?.Advance(length);
-        x = _lnF.forward(x);
-        return (computed is null ? x : computed.Unpack(x)).MoveToOuterDisposeScope();
+        return layout.Rectangular(_lnF.forward(x)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Hidden states of token ids [batch, length]: <see cref="Forward"/> on their word embeddings.</summary>

@@ -5,7 +5,6 @@ using FedPrompt.Model.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace FedPrompt.Model.Pretraining;
 
