@@ -7,7 +7,7 @@ namespace FedPrompt.Model;
 /// <summary>A frozen GPT with its tokenizer, loaded from a Hugging Face folder or a NeMo .nemo file.</summary>
 public sealed class LanguageModel : IDisposable
 {
-    LanguageModel(Gpt network, GptTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes,
+    LanguageModel(Gpt network, TextTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes,
         Precision requested, string? fingerprint)
     {
         if (tokenizer.VocabularySize > network.Config.VocabSize)
@@ -22,7 +22,7 @@ public sealed class LanguageModel : IDisposable
     }
 
     public Gpt Network { get; }
-    public GptTokenizer Tokenizer { get; }
+    public TextTokenizer Tokenizer { get; }
     public GptConfig Config => Network.Config;
     public string Origin { get; }
     public string Format { get; }
@@ -48,7 +48,7 @@ public sealed class LanguageModel : IDisposable
 
     /// <summary>A randomly initialised model, for pretraining from scratch and for tests: the seed's
     /// fp32 draws, rounded to bf16 when that is the precision.</summary>
-    public static LanguageModel Create(GptConfig config, GptTokenizer tokenizer, long seed, Precision precision = Precision.Auto)
+    public static LanguageModel Create(GptConfig config, TextTokenizer tokenizer, long seed, Precision precision = Precision.Auto)
     {
         TorchNative.EnsureLoaded();
         var network = new Gpt(config, precision.ScalarType());
@@ -59,7 +59,7 @@ public sealed class LanguageModel : IDisposable
     static LanguageModel LoadHuggingFace(string folder, Precision precision)
     {
         var config = HuggingFaceFolder.ReadConfig(folder);
-        var tokenizer = GptTokenizer.ForFolder(folder);
+        var tokenizer = TextTokenizer.ForFolder(folder);
         using var source = HuggingFaceFolder.OpenWeights(folder);
         var network = new Gpt(config, precision.ScalarType());
         var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source);
@@ -77,7 +77,7 @@ public sealed class LanguageModel : IDisposable
         return Frozen(network, archive.Tokenizer, path, "NeMo archive (.nemo)", archive.Weights, precision, fingerprint);
     }
 
-    static LanguageModel Frozen(Gpt network, GptTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string? fingerprint)
+    static LanguageModel Frozen(Gpt network, TextTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string? fingerprint)
     {
         network.Freeze();
         network.eval();

@@ -30,7 +30,7 @@ public class ModelCommandTests
         var prompt = greedy.GetProperty("prompt").GetString()!;
         var (exit, output, error) = FedPromptProcess.Run(Timeout, "generate", "--model", RepositoryFiles.Engine("tiny-gpt2-bin"), "--prompt", prompt, "--max-new-tokens", "8", "--precision", "fp32");
         Assert.True(exit == 0, error);
-        var tokenizer = Model.GptTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2-bin"));
+        var tokenizer = Model.TextTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2-bin"));
         var continuation = tokenizer.Decode(greedy.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(prompt + continuation + Environment.NewLine, output);
     }

@@ -71,7 +71,7 @@ public class ReferenceFixtureTests
     [Fact]
     public void TheFixtureTokenizerMatchesTheReferenceBpe()
     {
-        var tokenizer = GptTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2"));
+        var tokenizer = TextTokenizer.ForFolder(RepositoryFiles.Engine("tiny-gpt2"));
         Assert.Equal(1000, tokenizer.VocabularySize);
         Assert.Equal(999, tokenizer.EndOfTextId);
         foreach (var testCase in RepositoryFiles.EngineExpected.GetProperty("tokenizer_cases").EnumerateArray())
@@ -86,7 +86,7 @@ public class ReferenceFixtureTests
     [Fact]
     public void ThePackagedGpt2TokenizerHasTheReferenceLabelIds()
     {
-        var tokenizer = GptTokenizer.Gpt2();
+        var tokenizer = TextTokenizer.Gpt2();
         Assert.Equal([3967], tokenizer.Encode(" positive"));
         Assert.Equal([4633], tokenizer.Encode(" negative"));
         Assert.Equal([8500], tokenizer.Encode(" neutral"));

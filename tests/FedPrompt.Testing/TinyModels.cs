@@ -17,7 +17,7 @@ public static class TinyModels
 
     public static LanguageModel Create(long seed = 1, GptConfig? config = null, Precision precision = Precision.Auto)
     {
-        var model = LanguageModel.Create(config ?? Config(vocab: 50257), GptTokenizer.Gpt2(), seed, precision);
+        var model = LanguageModel.Create(config ?? Config(vocab: 50257), TextTokenizer.Gpt2(), seed, precision);
         model.Network.Freeze();
         model.Network.eval();
         return model;

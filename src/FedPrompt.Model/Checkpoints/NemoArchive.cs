@@ -18,7 +18,7 @@ public sealed partial class NemoArchive : IDisposable
 
     readonly string? _temporaryTar;
 
-    NemoArchive(string path, GptConfig config, GptTokenizer tokenizer, ITensorSource weights, string? temporaryTar)
+    NemoArchive(string path, GptConfig config, TextTokenizer tokenizer, ITensorSource weights, string? temporaryTar)
     {
         Path = path;
         Config = config;
@@ -29,7 +29,7 @@ public sealed partial class NemoArchive : IDisposable
 
     public string Path { get; }
     public GptConfig Config { get; }
-    public GptTokenizer Tokenizer { get; }
+    public TextTokenizer Tokenizer { get; }
     public ITensorSource Weights { get; }
 
     public static bool Looks(string path) => path.EndsWith(".nemo", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
@@ -159,10 +159,10 @@ public sealed partial class NemoArchive : IDisposable
         Expect("num_query_groups", "null", heads ?? "");
     }
 
-    static GptTokenizer ReadTokenizer(string tarPath, Dictionary<string, (long Offset, long Length)> members, Dictionary<string, object?> settings, string path)
+    static TextTokenizer ReadTokenizer(string tarPath, Dictionary<string, (long Offset, long Length)> members, Dictionary<string, object?> settings, string path)
     {
         if (!settings.TryGetValue("tokenizer", out var node) || node is not Dictionary<object, object?> tokenizer)
-            return GptTokenizer.Gpt2();
+            return TextTokenizer.Gpt2();
         string? Field(string key) => tokenizer.TryGetValue(key, out var v) ? v?.ToString() : null;
         var library = Field("library");
         var type = Field("type");
@@ -173,10 +173,10 @@ public sealed partial class NemoArchive : IDisposable
         var vocab = Field("vocab_file");
         var merges = Field("merge_file");
         // Without files of its own, Megatron's GPT2BPETokenizer is the standard GPT-2 vocabulary.
-        if (string.IsNullOrEmpty(vocab) || string.IsNullOrEmpty(merges)) return GptTokenizer.Gpt2();
+        if (string.IsNullOrEmpty(vocab) || string.IsNullOrEmpty(merges)) return TextTokenizer.Gpt2();
         byte[] Member(string reference) =>
             ReadBytes(tarPath, members, reference.StartsWith("nemo:", StringComparison.Ordinal) ? reference["nemo:".Length..] : System.IO.Path.GetFileName(reference), path);
-        return GptTokenizer.FromBytes(Member(vocab), Member(merges), $"GPT-2 BPE from {path} ({vocab}, {merges})");
+        return TextTokenizer.FromBytes(Member(vocab), Member(merges), $"GPT-2 BPE from {path} ({vocab}, {merges})");
     }
 
     static Dictionary<string, (long Offset, long Length)> ReadMembers(string tarPath, string path)

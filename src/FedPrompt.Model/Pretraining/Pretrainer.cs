@@ -48,7 +48,7 @@ public sealed class Pretrainer
         if (pauseAfter is <= 0) throw new ArgumentOutOfRangeException(nameof(pauseAfter), pauseAfter, "the step to pause after must be positive");
         int end = Math.Min(_options.Steps, pauseAfter ?? int.MaxValue);
         TorchNative.EnsureLoaded();
-        var tokenizer = GptTokenizer.Gpt2();
+        var tokenizer = TextTokenizer.Gpt2();
         var (trainArticles, heldOutArticles) = ReutersCorpus.Split(ReutersCorpus.Read(corpus), _options.HeldOutEvery);
         var trainTokens = Tokenize(trainArticles, tokenizer);
         var heldOutTokens = Tokenize(heldOutArticles, tokenizer);
@@ -157,7 +157,7 @@ public sealed class Pretrainer
     }
 
     /// <summary>Articles as one token stream, each ended by &lt;|endoftext|&gt; as in GPT-2's pretraining.</summary>
-    public static int[] Tokenize(IEnumerable<Article> articles, GptTokenizer tokenizer)
+    public static int[] Tokenize(IEnumerable<Article> articles, TextTokenizer tokenizer)
     {
         var tokens = new List<int>();
         foreach (var article in articles)

@@ -16,14 +16,14 @@ public sealed record FormattingReport(int Kept, int Truncated, int Dropped);
 public sealed class PromptFormatter
 {
     readonly TaskTemplate _template;
-    readonly GptTokenizer _tokenizer;
+    readonly TextTokenizer _tokenizer;
     readonly bool _virtualTokensAtInput;
     readonly int _maxLength;
 
     /// <param name="virtualTokensAtInput">False for deep prompts, whose virtual tokens live in every
     /// layer's attention rather than in the input sequence.</param>
     /// <param name="modelPositions">The model's position table; caps max_seq_length.</param>
-    public PromptFormatter(TaskTemplate template, GptTokenizer tokenizer, bool virtualTokensAtInput, int modelPositions)
+    public PromptFormatter(TaskTemplate template, TextTokenizer tokenizer, bool virtualTokensAtInput, int modelPositions)
     {
         _template = template;
         _tokenizer = tokenizer;

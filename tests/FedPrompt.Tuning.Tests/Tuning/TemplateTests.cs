@@ -8,7 +8,7 @@ namespace FedPrompt.Tuning.Tests.Tuning;
 
 public class TemplateTests
 {
-    static readonly GptTokenizer Tokenizer = GptTokenizer.Gpt2();
+    static readonly TextTokenizer Tokenizer = TextTokenizer.Gpt2();
 
     static JsonlRecord Record(string sentence, string label, int line = 1) =>
         new([new("taskname", "sentiment"), new("sentence", sentence), new("label", label)], line);

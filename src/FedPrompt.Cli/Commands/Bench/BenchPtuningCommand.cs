@@ -35,7 +35,7 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
         var config = new GptConfig { VocabSize = 50257, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
         var precision = settings.ResolvedPrecision;
         double peak = LinearPeak.GigaflopsPerSecond(precision.ScalarType());
-        using var model = LanguageModel.Create(config, GptTokenizer.Gpt2(), seed: 0, precision);
+        using var model = LanguageModel.Create(config, TextTokenizer.Gpt2(), seed: 0, precision);
         model.Network.Freeze();
         model.Network.eval();
 

@@ -35,7 +35,7 @@ public sealed class BenchSimulatorCommand : Command<BenchSimulatorCommand.Settin
         try
         {
             var config = new GptConfig { VocabSize = 50257, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
-            using var model = LanguageModel.Create(config, GptTokenizer.Gpt2(), seed: 0);
+            using var model = LanguageModel.Create(config, TextTokenizer.Gpt2(), seed: 0);
             model.Network.Freeze();
             model.Network.eval();
 

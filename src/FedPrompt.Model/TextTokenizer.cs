@@ -5,22 +5,22 @@ using Microsoft.ML.Tokenizers;
 namespace FedPrompt.Model;
 
 /// <summary>
-/// GPT-2 byte-level BPE: the packaged GPT-2 vocabulary by default, or a model's own vocab.json +
+/// A model's tokenizer. Today GPT-2 byte-level BPE: the packaged GPT-2 vocabulary by default, or a model's own vocab.json +
 /// merges.txt. <see cref="VocabularySize"/> may be smaller than the model's embedding rows
 /// (Megatron pads its vocabulary); ids at or beyond it are never produced.
 /// </summary>
-public sealed partial class GptTokenizer
+public sealed partial class TextTokenizer
 {
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
     private static partial Regex Gpt2Pretokenization();
 
     public const string EndOfText = "<|endoftext|>";
-    static readonly Lazy<GptTokenizer> PackagedGpt2 = new(() =>
-        new GptTokenizer(TiktokenTokenizer.CreateForModel("gpt2"), 50257, 50256, "GPT-2 BPE (packaged data, 50257 tokens)"));
+    static readonly Lazy<TextTokenizer> PackagedGpt2 = new(() =>
+        new TextTokenizer(TiktokenTokenizer.CreateForModel("gpt2"), 50257, 50256, "GPT-2 BPE (packaged data, 50257 tokens)"));
 
     readonly Tokenizer _tokenizer;
 
-    GptTokenizer(Tokenizer tokenizer, int vocabularySize, int endOfTextId, string description)
+    TextTokenizer(Tokenizer tokenizer, int vocabularySize, int endOfTextId, string description)
     {
         _tokenizer = tokenizer;
         VocabularySize = vocabularySize;
@@ -35,9 +35,9 @@ public sealed partial class GptTokenizer
     /// <summary>The model's own vocab.json and merges.txt, saved back beside it; null for the packaged GPT-2 BPE.</summary>
     public (byte[] Vocab, byte[] Merges)? OwnFiles { get; private init; }
 
-    public static GptTokenizer Gpt2() => PackagedGpt2.Value;
+    public static TextTokenizer Gpt2() => PackagedGpt2.Value;
 
-    public static GptTokenizer FromFiles(string vocabPath, string mergesPath)
+    public static TextTokenizer FromFiles(string vocabPath, string mergesPath)
     {
         foreach (var path in new[] { vocabPath, mergesPath })
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: tokenizer file not found", path);
@@ -45,7 +45,7 @@ public sealed partial class GptTokenizer
     }
 
     /// <summary>A tokenizer from the contents of a vocab.json and a merges.txt (kept, so a saved model carries them).</summary>
-    public static GptTokenizer FromBytes(byte[] vocabJson, byte[] mergesText, string origin)
+    public static TextTokenizer FromBytes(byte[] vocabJson, byte[] mergesText, string origin)
     {
         Dictionary<string, int> vocab;
         try
@@ -77,14 +77,14 @@ public sealed partial class GptTokenizer
         {
             throw new InvalidDataException($"{origin}: cannot build a BPE tokenizer from its vocab.json and merges.txt: {e.Message}", e);
         }
-        return new GptTokenizer(tokenizer, vocab.Count, eos, $"{origin} ({vocab.Count} tokens)")
+        return new TextTokenizer(tokenizer, vocab.Count, eos, $"{origin} ({vocab.Count} tokens)")
         {
             OwnFiles = (vocabJson, mergesText),
         };
     }
 
     /// <summary>The folder's own vocab.json + merges.txt if it has them, else the packaged GPT-2 BPE.</summary>
-    public static GptTokenizer ForFolder(string folder)
+    public static TextTokenizer ForFolder(string folder)
     {
         var vocab = Path.Combine(folder, "vocab.json");
         var merges = Path.Combine(folder, "merges.txt");
