@@ -30,7 +30,7 @@ public static class Generation
     /// <summary>Continues a prompt given as word embeddings [1, length, embedding] — so prompts may carry
     /// virtual tokens — optionally after a prefix already in <paramref name="cache"/>. Only ids below
     /// <paramref name="vocabularyLimit"/> are produced (Megatron's padding rows never are).</summary>
-    public static List<int> Continue(Gpt model, Tensor promptEmbeddings, int vocabularyLimit, int endOfTextId, GenerationOptions options, KvCache? cache = null)
+    public static List<int> Continue(Decoder model, Tensor promptEmbeddings, int vocabularyLimit, int endOfTextId, GenerationOptions options, KvCache? cache = null)
     {
         options.Validated();
         if (promptEmbeddings.shape[0] != 1) throw new ArgumentException("generation takes one prompt at a time");

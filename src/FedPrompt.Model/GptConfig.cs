@@ -5,39 +5,26 @@ namespace FedPrompt.Model;
 public enum GptActivation { GeluTanh, GeluErf }
 
 /// <summary>Shape of a GPT-2-architecture model (pre-LayerNorm, learned positions, tied LM head).</summary>
-public sealed record GptConfig
+public sealed record GptConfig : DecoderConfig
 {
-    public required int VocabSize { get; init; }
-    public required int Positions { get; init; }
-    public required int Embedding { get; init; }
-    public required int Layers { get; init; }
-    public required int Heads { get; init; }
-    /// <summary>MLP width; GPT-2 uses 4 × <see cref="Embedding"/>.</summary>
+    /// <summary>MLP width; GPT-2 uses 4 × <see cref="DecoderConfig.Embedding"/>.</summary>
     public int? Inner { get; init; }
     public double LayerNormEpsilon { get; init; } = 1e-5;
     public GptActivation Activation { get; init; } = GptActivation.GeluTanh;
 
     public int InnerSize => Inner ?? 4 * Embedding;
-    public int HeadSize => Embedding / Heads;
 
-    /// <summary>Throws with the offending setting named; <paramref name="origin"/> says where the config came from.</summary>
-    public GptConfig Validated(string origin)
+    public new GptConfig Validated(string origin) => (GptConfig)base.Validated(origin);
+
+    protected override IEnumerable<string> Problems()
     {
-        void Require(bool ok, string what)
-        {
-            if (!ok) throw new InvalidDataException($"{origin}: {what}");
-        }
-        Require(VocabSize > 0, $"vocab size must be positive (got {VocabSize})");
-        Require(Positions > 0, $"positions must be positive (got {Positions})");
-        Require(Embedding > 0, $"embedding size must be positive (got {Embedding})");
-        Require(Layers > 0, $"layer count must be positive (got {Layers})");
-        Require(Heads > 0 && Embedding % Heads == 0, $"embedding size {Embedding} is not divisible by the head count {Heads}");
-        Require(InnerSize > 0, $"MLP size must be positive (got {InnerSize})");
-        Require(LayerNormEpsilon > 0, $"layer norm epsilon must be positive (got {LayerNormEpsilon})");
-        return this;
+        foreach (var problem in base.Problems()) yield return problem;
+        if (Heads > 0 && Embedding % Heads != 0) yield return $"embedding size {Embedding} is not divisible by the head count {Heads}";
+        if (InnerSize <= 0) yield return $"MLP size must be positive (got {InnerSize})";
+        if (LayerNormEpsilon <= 0) yield return $"layer norm epsilon must be positive (got {LayerNormEpsilon})";
     }
 
-    public long ParameterCount =>
+    public override long ParameterCount =>
         (long)VocabSize * Embedding + (long)Positions * Embedding
         + Layers * (
             2L * 2 * Embedding                                  // ln_1, ln_2
@@ -47,7 +34,7 @@ public sealed record GptConfig
             + (long)InnerSize * Embedding + Embedding)          // mlp.c_proj
         + 2L * Embedding;                                       // ln_f
 
-    public string Describe() =>
+    public override string Describe() =>
         $"GPT-2 architecture: {Layers} layers, {Embedding} hidden, {Heads} heads, MLP {InnerSize}, " +
         $"{Positions} positions, vocabulary {VocabSize}, {(Activation == GptActivation.GeluTanh ? "gelu_new (tanh)" : "gelu (erf)")}";
 }

@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 
 namespace FedPrompt.Model;
 
-/// <summary>A frozen GPT with its tokenizer, loaded from a Hugging Face folder or a NeMo .nemo file.</summary>
+/// <summary>A frozen decoder (GPT-2, Megatron-GPT or the Llama family) with its tokenizer, loaded from a Hugging Face folder or a NeMo .nemo file.</summary>
 public sealed class LanguageModel : IDisposable
 {
-    LanguageModel(Gpt network, TextTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes,
+    LanguageModel(Decoder network, TextTokenizer tokenizer, string origin, string format, IReadOnlyCollection<StoredDType> storedTypes,
         Precision requested, string? fingerprint)
     {
         if (tokenizer.VocabularySize > network.Config.VocabSize)
@@ -21,9 +21,9 @@ public sealed class LanguageModel : IDisposable
         _fingerprint = fingerprint;
     }
 
-    public Gpt Network { get; }
+    public Decoder Network { get; }
     public TextTokenizer Tokenizer { get; }
-    public GptConfig Config => Network.Config;
+    public DecoderConfig Config => Network.Config;
     public string Origin { get; }
     public string Format { get; }
     /// <summary>Element types of the weights on disk.</summary>
@@ -48,10 +48,10 @@ public sealed class LanguageModel : IDisposable
 
     /// <summary>A randomly initialised model, for pretraining from scratch and for tests: the seed's
     /// fp32 draws, rounded to bf16 when that is the precision.</summary>
-    public static LanguageModel Create(GptConfig config, TextTokenizer tokenizer, long seed, Precision precision = Precision.Auto)
+    public static LanguageModel Create(DecoderConfig config, TextTokenizer tokenizer, long seed, Precision precision = Precision.Auto)
     {
         TorchNative.EnsureLoaded();
-        var network = new Gpt(config, precision.ScalarType());
+        var network = Decoder.Create(config, precision.ScalarType());
         network.InitializeForPretraining(seed);
         return new LanguageModel(network, tokenizer, "(new model)", "in memory", [StoredDType.F32], precision, fingerprint: null);
     }
@@ -61,8 +61,8 @@ public sealed class LanguageModel : IDisposable
         var config = HuggingFaceFolder.ReadConfig(folder);
         var tokenizer = TextTokenizer.ForFolder(folder);
         using var source = HuggingFaceFolder.OpenWeights(folder);
-        var network = new Gpt(config, precision.ScalarType());
-        var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source);
+        var network = Decoder.Create(config, precision.ScalarType());
+        var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source, config);
         var fingerprint = WeightLoader.Load(network, weights, unexpected, source.Origin);
         if (lmHead is not null) RequireTied(network, lmHead, source.Origin);
         return Frozen(network, tokenizer, folder, $"Hugging Face folder ({Path.GetFileName(source.Origin)})", source, precision, fingerprint);
@@ -77,7 +77,7 @@ public sealed class LanguageModel : IDisposable
         return Frozen(network, archive.Tokenizer, path, "NeMo archive (.nemo)", archive.Weights, precision, fingerprint);
     }
 
-    static LanguageModel Frozen(Gpt network, TextTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string? fingerprint)
+    static LanguageModel Frozen(Decoder network, TextTokenizer tokenizer, string origin, string format, ITensorSource source, Precision precision, string? fingerprint)
     {
         network.Freeze();
         network.eval();
@@ -85,7 +85,7 @@ public sealed class LanguageModel : IDisposable
         return new LanguageModel(network, tokenizer, origin, format, types, precision, fingerprint);
     }
 
-    static void RequireTied(Gpt network, StoredTensor lmHead, string origin)
+    static void RequireTied(Decoder network, StoredTensor lmHead, string origin)
     {
         using var scope = NewDisposeScope();
         // Compared as held: a bf16 model holds both rounded alike.

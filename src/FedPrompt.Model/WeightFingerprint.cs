@@ -23,7 +23,7 @@ public sealed class WeightFingerprint : IDisposable
     public string Finish() => Convert.ToHexString(_sha.GetHashAndReset()).ToLowerInvariant();
 
     /// <summary>The fingerprint of the weights as the network holds them.</summary>
-    public static string Of(Gpt network)
+    public static string Of(Decoder network)
     {
         using var fingerprint = new WeightFingerprint();
         foreach (var (name, parameter) in network.named_parameters()) fingerprint.Add(name, parameter);

@@ -14,7 +14,7 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
 {
     public LanguageModel Base { get; } = model;
     public PromptEncoder Encoder { get; } = encoder;
-    public Gpt Network => Base.Network;
+    public Decoder Network => Base.Network;
 
     /// <summary>Final hidden states [batch, length, embedding] with the prompt in place.</summary>
     public Tensor Hidden(PromptBatch batch) => Hidden(batch, computed: null);

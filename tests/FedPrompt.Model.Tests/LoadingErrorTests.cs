@@ -84,7 +84,7 @@ public class LoadingErrorTests
     }
 
     [Theory]
-    [InlineData("model_type", "llama", "model_type 'llama'")]
+    [InlineData("model_type", "falcon", "model_type 'falcon'")]
     [InlineData("activation_function", "relu", "activation_function 'relu'")]
     [InlineData("scale_attn_by_inverse_layer_idx", true, "scale_attn_by_inverse_layer_idx")]
     [InlineData("tie_word_embeddings", false, "tie_word_embeddings")]

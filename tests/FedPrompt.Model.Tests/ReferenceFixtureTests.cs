@@ -100,7 +100,8 @@ public class ReferenceFixtureTests
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-megatron.nemo"));
         Assert.Equal(1024, model.Config.VocabSize);
         Assert.Equal(1000, model.Tokenizer.VocabularySize);
-        Assert.Equal(GptActivation.GeluErf, model.Config.Activation);
-        Assert.Equal(128, model.Config.InnerSize);
+        var config = Assert.IsType<GptConfig>(model.Config);
+        Assert.Equal(GptActivation.GeluErf, config.Activation);
+        Assert.Equal(128, config.InnerSize);
     }
 }

@@ -5,9 +5,10 @@ using System.Text.RegularExpressions;
 namespace FedPrompt.Model.Checkpoints;
 
 /// <summary>
-/// A Hugging Face GPT-2 folder: config.json plus model.safetensors, pytorch_model.bin, or shards of
-/// either listed in a *.index.json; tensor names with or without the "transformer." prefix, Conv1D
-/// weights stored [in, out], attention-mask buffers ignored.
+/// A Hugging Face model folder: config.json plus model.safetensors, pytorch_model.bin, or shards of
+/// either listed in a *.index.json. GPT-2's tensor names come with or without the "transformer."
+/// prefix, its Conv1D weights stored [in, out] and its attention-mask buffers ignored; a Llama-family
+/// model's names are the engine's own (<see cref="Llama"/>), old checkpoints' RoPE buffers ignored.
 /// </summary>
 public static partial class HuggingFaceFolder
 {
@@ -18,13 +19,13 @@ public static partial class HuggingFaceFolder
     const string PickleIndex = "pytorch_model.bin.index.json";
     const string TiedHead = "lm_head.weight";
 
-    [GeneratedRegex(@"^h\.\d+\.attn\.(bias|masked_bias)$")]
-    private static partial Regex AttentionBuffer();
+    [GeneratedRegex(@"^(h\.\d+\.attn\.(bias|masked_bias)|model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq)$")]
+    private static partial Regex Buffer();
 
     [GeneratedRegex(@"^h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$")]
     private static partial Regex Conv1DWeight();
 
-    public static GptConfig ReadConfig(string folder)
+    public static DecoderConfig ReadConfig(string folder)
     {
         var path = Path.Combine(folder, ConfigFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not found (a Hugging Face model folder needs config.json)", path);
@@ -39,8 +40,13 @@ public static partial class HuggingFaceFolder
         }
 
         string? modelType = Get<string>(json, "model_type", path);
-        if (modelType is not null && modelType != "gpt2")
-            throw new NotSupportedException($"{path}: model_type '{modelType}' is not supported (GPT-2 architecture only)");
+        if (modelType is null or "gpt2") return ReadGpt2(json, path);
+        if (LlamaConfigJson.ModelTypes.TryGetValue(modelType, out var family)) return LlamaConfigJson.Read(json, family, path);
+        throw new NotSupportedException($"{path}: model_type '{modelType}' is not supported (gpt2, {string.Join(", ", LlamaConfigJson.ModelTypes.Keys)})");
+    }
+
+    static GptConfig ReadGpt2(JsonObject json, string path)
+    {
         Refuse(json, path, "add_cross_attention", true, "cross-attention");
         Refuse(json, path, "scale_attn_by_inverse_layer_idx", true, "attention scaled by the inverse layer index");
         Refuse(json, path, "scale_attn_weights", false, "unscaled attention");
@@ -107,17 +113,19 @@ public static partial class HuggingFaceFolder
     }
 
     /// <summary>Model parameter name → stored tensor, plus stored names that belong to nothing.
-    /// A stored lm_head must equal the token embedding; the caller checks after loading.</summary>
-    public static (Dictionary<string, MappedWeight> Weights, List<string> Unexpected, StoredTensor? LmHead) Map(ITensorSource source)
+    /// A stored lm_head of a model with tied embeddings must equal the token embedding; the caller
+    /// checks after loading.</summary>
+    public static (Dictionary<string, MappedWeight> Weights, List<string> Unexpected, StoredTensor? LmHead) Map(ITensorSource source, DecoderConfig config)
     {
+        bool tied = config is not LlamaConfig { TiedEmbeddings: false };
         var weights = new Dictionary<string, MappedWeight>(StringComparer.Ordinal);
         var unexpected = new List<string>();
         StoredTensor? lmHead = null;
         foreach (var (storedName, tensor) in source.Tensors)
         {
             var name = storedName.StartsWith("transformer.", StringComparison.Ordinal) ? storedName["transformer.".Length..] : storedName;
-            if (AttentionBuffer().IsMatch(name)) continue;
-            if (name == TiedHead)
+            if (Buffer().IsMatch(name)) continue;
+            if (name == TiedHead && tied)
             {
                 lmHead = tensor;
                 continue;
@@ -129,7 +137,14 @@ public static partial class HuggingFaceFolder
         return (weights, unexpected, lmHead);
     }
 
-    public static JsonObject ConfigJson(GptConfig config) => new()
+    public static JsonObject ConfigJson(DecoderConfig config) => config switch
+    {
+        GptConfig gpt => Gpt2ConfigJson(gpt),
+        LlamaConfig llama => LlamaConfigJson.Write(llama),
+        _ => throw new NotSupportedException($"no config.json for {config.GetType().Name}"),
+    };
+
+    static JsonObject Gpt2ConfigJson(GptConfig config) => new()
     {
         ["model_type"] = "gpt2",
         ["architectures"] = new JsonArray("GPT2LMHeadModel"),
@@ -147,10 +162,10 @@ public static partial class HuggingFaceFolder
 
     public static bool IsConv1DWeight(string name) => Conv1DWeight().IsMatch(name);
 
-    static T Require<T>(JsonObject json, string key, string path) =>
+    internal static T Require<T>(JsonObject json, string key, string path) =>
         Get<T>(json, key, path) ?? throw new InvalidDataException($"{path}: missing \"{key}\"");
 
-    static T? Get<T>(JsonObject json, string key, string path)
+    internal static T? Get<T>(JsonObject json, string key, string path)
     {
         if (!json.TryGetPropertyValue(key, out var node) || node is null) return default;
         try
@@ -163,7 +178,7 @@ public static partial class HuggingFaceFolder
         }
     }
 
-    static void Refuse(JsonObject json, string path, string key, bool unsupported, string what)
+    internal static void Refuse(JsonObject json, string path, string key, bool unsupported, string what)
     {
         if (Get<bool?>(json, key, path) == unsupported)
             throw new NotSupportedException($"{path}: {key} = {unsupported.ToString().ToLowerInvariant()} ({what}) is not supported");

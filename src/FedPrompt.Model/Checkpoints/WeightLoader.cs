@@ -22,7 +22,7 @@ public static class WeightLoader
 {
     /// <returns>The <see cref="WeightFingerprint"/> of the weights as read when the model rounds them
     /// (bf16), else null: an fp32 model's own parameters give the same fingerprint, when it is asked for.</returns>
-    public static string? Load(Gpt model, IReadOnlyDictionary<string, MappedWeight> weights, IReadOnlyCollection<string> unexpected, string origin)
+    public static string? Load(Decoder model, IReadOnlyDictionary<string, MappedWeight> weights, IReadOnlyCollection<string> unexpected, string origin)
     {
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var problems = new List<string>();

@@ -132,14 +132,14 @@ public sealed class Pretrainer
     }
 
     /// <summary>Mean next-token cross-entropy over windows [batch, length+1].</summary>
-    public static Tensor CausalLmLoss(Gpt gpt, Tensor windows)
+    public static Tensor CausalLmLoss(Decoder gpt, Tensor windows)
     {
         var inputs = windows[.., ..^1];
         var targets = windows[.., 1..];
         return gpt.NextTokenLoss(gpt.ForwardTokens(inputs).flatten(0, 1), targets.reshape(-1));
     }
 
-    static double Evaluate(Gpt gpt, Tensor windows)
+    static double Evaluate(Decoder gpt, Tensor windows)
     {
         bool wasTraining = gpt.training;
         gpt.eval();

@@ -23,12 +23,13 @@ public sealed class DeepPromptEncoder : PromptEncoder
     public DeepPromptEncoder(PromptEncoderSettings settings, LanguageModel model) : base("deep_encoder", settings)
     {
         var config = model.Config;
-        (_layers, _heads, _headSize, _positions) = (config.Layers, config.Heads, config.HeadSize, settings.VirtualTokens);
+        // Keys and values as attention holds them: grouped-query models have fewer key/value heads than query heads.
+        (_layers, _heads, _headSize, _positions) = (config.Layers, config.KvHeads, config.HeadSize, settings.VirtualTokens);
         if (settings.Reparameterize)
         {
             _embedding = nn.Embedding(_positions, config.Embedding);
             _embedding.weight!.copy_(model.Network.EmbedTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model))));
-            _mlpHead = nn.Sequential(nn.Linear(config.Embedding, settings.HiddenSize), nn.Tanh(), nn.Linear(settings.HiddenSize, 2L * _layers * config.Embedding));
+            _mlpHead = nn.Sequential(nn.Linear(config.Embedding, settings.HiddenSize), nn.Tanh(), nn.Linear(settings.HiddenSize, 2L * _layers * _heads * _headSize));
             register_module("embedding", _embedding);
             register_module("mlp_head", _mlpHead);
         }
@@ -42,7 +43,7 @@ public sealed class DeepPromptEncoder : PromptEncoder
         }
     }
 
-    /// <summary>[layers, heads, P, head size] keys and values the frozen model computes on the init text.</summary>
+    /// <summary>[layers, kv heads, P, head size] keys and values the frozen model computes on the init text.</summary>
     (Tensor Keys, Tensor Values) ModelOwn(PromptEncoderSettings settings, LanguageModel model)
     {
         using var noGrad = no_grad();

@@ -5,21 +5,27 @@ using static TorchSharp.torch;
 
 namespace FedPrompt.Model.Tests;
 
-/// <summary>The engine's behaviour in both precisions; bf16 comparisons allow for its 8-bit products.</summary>
-public class GptTests
+/// <summary>The engine's behaviour, for each architecture in both precisions; bf16 comparisons allow
+/// for its 8-bit products.</summary>
+public class DecoderTests
 {
     static Tensor Ids(params long[] ids) => tensor(ids).unsqueeze(0);
 
     public static TheoryData<Precision> Precisions => new() { Precision.Fp32, Precision.Bf16 };
 
+    public static TheoryData<string, Precision> Architectures => new()
+    {
+        { "gpt", Precision.Fp32 }, { "gpt", Precision.Bf16 }, { "llama", Precision.Fp32 }, { "llama", Precision.Bf16 },
+    };
+
     /// <summary>Relative tolerance of a computation done two ways: bf16 rounds each product's result to 2⁻⁹.</summary>
     static double Tolerance(Precision precision) => precision == Precision.Bf16 ? 3e-2 : 1e-4;
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void KvCacheGivesTheSameLogitsAsTheFullForward(Precision precision)
+    [MemberData(nameof(Architectures))]
+    public void KvCacheGivesTheSameLogitsAsTheFullForward(string architecture, Precision precision)
     {
-        using var model = TinyModels.Create(precision: precision);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture), precision: precision);
         var gpt = model.Network;
         using var noGrad = no_grad();
         var ids = Ids(464, 1664, 338, 27526, 352, 13, 20, 285);
@@ -35,10 +41,10 @@ public class GptTests
     }
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void AttentionIsCausal(Precision precision)
+    [MemberData(nameof(Architectures))]
+    public void AttentionIsCausal(string architecture, Precision precision)
     {
-        using var model = TinyModels.Create(precision: precision);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture), precision: precision);
         var gpt = model.Network;
         using var noGrad = no_grad();
         var a = gpt.LmHead(gpt.ForwardTokens(Ids(10, 20, 30, 40, 50)));
@@ -52,7 +58,7 @@ public class GptTests
     public void LmHeadIsTiedToTheTokenEmbedding(Precision precision)
     {
         using var model = TinyModels.Create(precision: precision);
-        var gpt = model.Network;
+        var gpt = (Gpt)model.Network;
         using var noGrad = no_grad();
         var hidden = randn(2, 3, gpt.Config.Embedding);
         var logits = gpt.LmHead(hidden);
@@ -62,10 +68,10 @@ public class GptTests
     }
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void LeftPaddingWithAnAttentionMaskDoesNotChangeTheRealTokens(Precision precision)
+    [MemberData(nameof(Architectures))]
+    public void LeftPaddingWithAnAttentionMaskDoesNotChangeTheRealTokens(string architecture, Precision precision)
     {
-        using var model = TinyModels.Create(precision: precision);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture), precision: precision);
         var gpt = model.Network;
         using var noGrad = no_grad();
         var plain = gpt.LmHead(gpt.ForwardTokens(Ids(7, 8, 9)));
@@ -78,15 +84,15 @@ public class GptTests
     }
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void GradientsReachInputEmbeddingsAndPrefixesButNotTheFrozenWeights(Precision precision)
+    [MemberData(nameof(Architectures))]
+    public void GradientsReachInputEmbeddingsAndPrefixesButNotTheFrozenWeights(string architecture, Precision precision)
     {
-        using var model = TinyModels.Create(precision: precision);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture), precision: precision);
         var gpt = model.Network;
         var config = gpt.Config;
         var embeddings = gpt.EmbedTokens(Ids(1, 2, 3, 4)).detach().requires_grad_(true);
         var prefix = Enumerable.Range(0, config.Layers)
-            .Select(_ => (randn(1, config.Heads, 3, config.HeadSize).requires_grad_(true), randn(1, config.Heads, 3, config.HeadSize).requires_grad_(true)))
+            .Select(_ => (randn(1, config.KvHeads, 3, config.HeadSize).requires_grad_(true), randn(1, config.KvHeads, 3, config.HeadSize).requires_grad_(true)))
             .ToList();
         using var cache = KvCache.FromPrefix(prefix);
         var loss = gpt.LmHead(gpt.Forward(embeddings, cache)).logsumexp(-1).sum();
@@ -100,16 +106,16 @@ public class GptTests
     }
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void ComputingRowPrefixesGivesTheSameHiddenStatesAndGradientsThere(Precision precision)
+    [MemberData(nameof(Architectures))]
+    public void ComputingRowPrefixesGivesTheSameHiddenStatesAndGradientsThere(string architecture, Precision precision)
     {
-        using var model = TinyModels.Create(precision: precision);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture), precision: precision);
         var gpt = model.Network;
         var config = gpt.Config;
         int[] lengths = [5, 2, 0];
         var ids = tensor(new long[] { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3 }).view(3, 6);
         var embeddings = gpt.EmbedTokens(ids).detach();
-        var prefixValues = Enumerable.Range(0, 2 * config.Layers).Select(_ => randn(3, config.Heads, 2, config.HeadSize)).ToList();
+        var prefixValues = Enumerable.Range(0, 2 * config.Layers).Select(_ => randn(3, config.KvHeads, 2, config.HeadSize)).ToList();
         // The loss reads each row's computed positions only, so both ways must give it the same value and gradients.
         (Tensor Hidden, Tensor InputGrad, Tensor PrefixGrad) Run(RowPrefixes? computed)
         {
@@ -165,17 +171,17 @@ public class GptTests
     }
 
     [Theory]
-    [MemberData(nameof(Precisions))]
-    public void APrefixIsAttendedButTakesNoPositions(Precision precision)
+    [MemberData(nameof(Architectures))]
+    public void APrefixIsAttendedButTakesNoPositions(string architecture, Precision precision)
     {
-        using var model = TinyModels.Create(precision: precision);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture), precision: precision);
         var gpt = model.Network;
         var config = gpt.Config;
         using var noGrad = no_grad();
         var zeroPrefix = Enumerable.Range(0, config.Layers)
-            .Select(_ => (zeros(1, config.Heads, 2, config.HeadSize), zeros(1, config.Heads, 2, config.HeadSize))).ToList();
+            .Select(_ => (zeros(1, config.KvHeads, 2, config.HeadSize), zeros(1, config.KvHeads, 2, config.HeadSize))).ToList();
         var random = Enumerable.Range(0, config.Layers)
-            .Select(_ => (randn(1, config.Heads, 2, config.HeadSize), randn(1, config.Heads, 2, config.HeadSize))).ToList();
+            .Select(_ => (randn(1, config.KvHeads, 2, config.HeadSize), randn(1, config.KvHeads, 2, config.HeadSize))).ToList();
         var ids = Ids(5, 6, 7);
         using var zeroCache = KvCache.FromPrefix(zeroPrefix);
         using var randomCache = KvCache.FromPrefix(random);
@@ -220,5 +226,31 @@ public class GptTests
         var pb = b.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.All(a.Network.named_parameters(), p => Assert.True(p.parameter.equal(pb[p.name]).all().item<bool>(), p.name));
         Assert.False(a.Network.TokenEmbedding.equal(c.Network.TokenEmbedding).all().item<bool>());
+    }
+
+    /// <summary>With a window of 6 a query sees keys 0–5 positions back, so through two layers token 0
+    /// reaches position 10 (10 → 5 → 0) and no further: a window off by one moves either edge.</summary>
+    [Fact]
+    public void ASlidingWindowHidesKeysAWindowOrMoreBack()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Llama(vocab: 50257, slidingWindow: 6), precision: Precision.Fp32);
+        var network = model.Network;
+        using var noGrad = no_grad();
+        var a = network.ForwardTokens(Ids(10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140));
+        var b = network.ForwardTokens(Ids(11, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140));
+        Assert.False(a[0, 10].allclose(b[0, 10], rtol: 1e-5, atol: 1e-6), "token 0 should still reach position 10 through two layers");
+        Assert.True(a[0, 11..].allclose(b[0, 11..], rtol: 1e-6, atol: 1e-7), "token 0 reached past the window");
+    }
+
+    [Fact]
+    public void AnUntiedHeadIsItsOwnWeight()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Llama(vocab: 50257), precision: Precision.Fp32);
+        var network = model.Network;
+        using var noGrad = no_grad();
+        var hidden = randn(3, network.Config.Embedding);
+        var head = network.named_parameters().Single(p => p.name == "lm_head.weight").parameter;
+        Assert.True(network.LmHead(hidden).allclose(matmul(hidden, head.t()), rtol: 1e-5, atol: 1e-6));
+        Assert.False(network.LmHead(hidden).allclose(matmul(hidden, network.TokenEmbedding.t()), rtol: 1e-2, atol: 1e-3));
     }
 }
