@@ -19,6 +19,9 @@ public abstract record DecoderConfig
     public virtual int HeadSize => Embedding / Heads;
 
     public abstract long ParameterCount { get; }
+
+    /// <summary>Weights of one layer's matrix products: 2 × this many FLOPs per token forward.</summary>
+    public abstract long LayerMatrixWeights { get; }
     public abstract string Describe();
 
     /// <summary>Throws with the offending setting named; <paramref name="origin"/> says where the config came from.</summary>

@@ -34,6 +34,8 @@ public sealed record GptConfig : DecoderConfig
             + (long)InnerSize * Embedding + Embedding)          // mlp.c_proj
         + 2L * Embedding;                                       // ln_f
 
+    public override long LayerMatrixWeights => 4L * Embedding * Embedding + 2L * Embedding * InnerSize;
+
     public override string Describe() =>
         $"GPT-2 architecture: {Layers} layers, {Embedding} hidden, {Heads} heads, MLP {InnerSize}, " +
         $"{Positions} positions, vocabulary {VocabSize}, {(Activation == GptActivation.GeluTanh ? "gelu_new (tanh)" : "gelu (erf)")}";

@@ -68,6 +68,9 @@ public sealed record LlamaConfig : DecoderConfig
         }
     }
 
+    public override long LayerMatrixWeights =>
+        2L * Embedding * Heads * HeadSize + 2L * Embedding * KvHeads * HeadSize + 3L * Embedding * Inner;
+
     public override string Describe()
     {
         var attention = KvHeads == Heads ? $"{Heads} heads" : $"{Heads} heads sharing {KvHeads} key/value heads";

@@ -37,10 +37,10 @@ public static class TinyModels
     };
 
     /// <summary>A tiny random model of each architecture, by name ("gpt", "llama"), with GPT-2's vocabulary.</summary>
-    public static DecoderConfig Architecture(string name) => name switch
+    public static DecoderConfig Architecture(string name, int positions = 32) => name switch
     {
-        "gpt" => Config(vocab: 50257),
-        "llama" => Llama(vocab: 50257),
+        "gpt" => Config(vocab: 50257, positions: positions),
+        "llama" => Llama(vocab: 50257, positions: positions),
         _ => throw new ArgumentException($"no tiny {name}"),
     };
 

@@ -20,11 +20,13 @@ public class PromptedModelTests
     }
 
     [Theory]
-    [InlineData(PromptEncoderType.Mlp)]
-    [InlineData(PromptEncoderType.Deep)]
-    public void TheGatheredAnswerLossEqualsTheFullLogitsMaskedLoss(PromptEncoderType type)
+    [InlineData(PromptEncoderType.Mlp, "gpt")]
+    [InlineData(PromptEncoderType.Deep, "gpt")]
+    [InlineData(PromptEncoderType.Mlp, "llama")]
+    [InlineData(PromptEncoderType.Deep, "llama")]
+    public void TheGatheredAnswerLossEqualsTheFullLogitsMaskedLoss(PromptEncoderType type, string architecture)
     {
-        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64));
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture, positions: 64));
         var (prompted, examples) = Setup(type, model);
         using var batch = PromptBatch.Create(examples, model.Tokenizer.EndOfTextId);
 
@@ -84,13 +86,17 @@ public class PromptedModelTests
     }
 
     [Theory]
-    [InlineData(PromptEncoderType.Mlp)]
-    [InlineData(PromptEncoderType.Lstm)]
-    [InlineData(PromptEncoderType.Embedding)]
-    [InlineData(PromptEncoderType.Deep)]
-    public void OnlyTheEncoderLearnsAndTheGptStaysBitIdentical(PromptEncoderType type)
+    [InlineData(PromptEncoderType.Mlp, "gpt")]
+    [InlineData(PromptEncoderType.Lstm, "gpt")]
+    [InlineData(PromptEncoderType.Embedding, "gpt")]
+    [InlineData(PromptEncoderType.Deep, "gpt")]
+    [InlineData(PromptEncoderType.Mlp, "llama")]
+    [InlineData(PromptEncoderType.Lstm, "llama")]
+    [InlineData(PromptEncoderType.Embedding, "llama")]
+    [InlineData(PromptEncoderType.Deep, "llama")]
+    public void OnlyTheEncoderLearnsAndTheFrozenModelStaysBitIdentical(PromptEncoderType type, string architecture)
     {
-        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64));
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture, positions: 64));
         var before = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.clone());
         var (prompted, examples) = Setup(type, model, count: 8);
         var encoderBefore = prompted.Encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
@@ -109,14 +115,17 @@ public class PromptedModelTests
     /// <summary>The frozen model computes in bf16; what trains stays fp32, from its initialisation
     /// (some encoders start from the model's own embeddings or keys) to the gradient that reaches it.</summary>
     [Theory]
-    [InlineData(PromptEncoderType.Mlp, false)]
-    [InlineData(PromptEncoderType.Lstm, false)]
-    [InlineData(PromptEncoderType.Embedding, false)]
-    [InlineData(PromptEncoderType.Deep, false)]
-    [InlineData(PromptEncoderType.Deep, true)]
-    public void EveryEncoderTrainsInFp32OnABf16Model(PromptEncoderType type, bool reparameterize)
+    [InlineData(PromptEncoderType.Mlp, false, "gpt")]
+    [InlineData(PromptEncoderType.Lstm, false, "gpt")]
+    [InlineData(PromptEncoderType.Embedding, false, "gpt")]
+    [InlineData(PromptEncoderType.Deep, false, "gpt")]
+    [InlineData(PromptEncoderType.Deep, true, "gpt")]
+    [InlineData(PromptEncoderType.Mlp, false, "llama")]
+    [InlineData(PromptEncoderType.Deep, false, "llama")]
+    [InlineData(PromptEncoderType.Deep, true, "llama")]
+    public void EveryEncoderTrainsInFp32OnABf16Model(PromptEncoderType type, bool reparameterize, string architecture)
     {
-        using var model = TinyModels.Create(config: TinyModels.Config(vocab: 50257, positions: 64), precision: Precision.Bf16);
+        using var model = TinyModels.Create(config: TinyModels.Architecture(architecture, positions: 64), precision: Precision.Bf16);
         var settings = new PromptEncoderSettings { Type = type, VirtualTokens = 4, HiddenSize = 16, Reparameterize = reparameterize };
         var template = TaskTemplate.FinancialPhraseBank with { TotalVirtualTokens = 4, VirtualTokenSplits = [4] };
         var examples = new PromptFormatter(template, model.Tokenizer, settings.AtInput, model.Config.Positions)

@@ -19,7 +19,7 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
 {
     public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--vocab <N>")] [Description("Vocabulary size (default 50257, GPT-2's)")] [Range(1, int.MaxValue)] public int Vocab { get; init; } = 50257;
+        [CommandOption("--vocab <N>")] [Description("Vocabulary size (default: the shape's own, 50257 for gpt2 and llama)")] [Range(1, int.MaxValue)] public int? Vocab { get; init; }
         [CommandOption("--batch <N>")] [Description("Sequences per step (default 4)")] [Range(1, int.MaxValue)] public int Batch { get; init; } = 4;
         [CommandOption("--seq <N>")] [Description("Sequence length, in tokens (default 42)")] [Range(1, int.MaxValue)] public int Sequence { get; init; } = 42;
         [CommandOption("--iterations <N>")] [Description("Timed steps after 2 warm-up steps (default 10)")] [Range(1, int.MaxValue)] public int Iterations { get; init; } = 10;
@@ -30,14 +30,14 @@ public sealed class BenchEngineCommand : Command<BenchEngineCommand.Settings>
         TorchNative.EnsureLoaded();
         torch.set_num_threads(settings.Threads);
         torch.manual_seed(0);
-        var config = new GptConfig { VocabSize = settings.Vocab, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
+        var config = settings.ModelConfig(settings.Vocab, 1024);
         var precision = settings.ResolvedPrecision;
-        using var model = new Gpt(config, precision.ScalarType());
+        using var model = Decoder.Create(config, precision.ScalarType());
         model.InitializeForPretraining(0);
         model.Freeze();
         model.eval();
-        var ids = randint(settings.Vocab, [settings.Batch, settings.Sequence]);
-        var targets = randint(settings.Vocab, [settings.Batch, settings.Sequence]);
+        var ids = randint(config.VocabSize, [settings.Batch, settings.Sequence]);
+        var targets = randint(config.VocabSize, [settings.Batch, settings.Sequence]);
 
         void Step()
         {

@@ -22,7 +22,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
 {
     public sealed class Settings : BenchShapeSettings
     {
-        [CommandOption("--vocab <N>")] [Description("Vocabulary size (default 50257, GPT-2's)")] [Range(2, int.MaxValue)] public int Vocab { get; init; } = 50257;
+        [CommandOption("--vocab <N>")] [Description("Vocabulary size (default: the shape's own, 50257 for gpt2 and llama)")] [Range(2, int.MaxValue)] public int? Vocab { get; init; }
         [CommandOption("--batch <N>")] [Description("Sequences per step (default 8)")] [Range(1, int.MaxValue)] public int Batch { get; init; } = 8;
         [CommandOption("--seq <N>")] [Description("Sequence length, in tokens (default 256)")] [Range(1, int.MaxValue)] public int Sequence { get; init; } = 256;
         [CommandOption("--dropout <P>")] [Description("Dropout probability (default 0.1, pretraining's)")] [Range(0.0, 1.0, MaximumIsExclusive = true)] public double Dropout { get; init; } = new PretrainingOptions().Dropout;
@@ -35,13 +35,15 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
         torch.set_num_threads(settings.Threads);
         var precision = settings.ResolvedPrecision;
         double peak = LinearPeak.GigaflopsPerSecond(precision.ScalarType());
-        var config = new GptConfig { VocabSize = settings.Vocab, Positions = settings.Sequence, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
+        var config = settings.ModelConfig(settings.Vocab, settings.Sequence);
         // As the pretrainer holds it: fp32 master weights, products in the compute type.
-        using var model = new Gpt(config) { ComputeType = precision.ScalarType(), Dropout = settings.Dropout };
+        using var model = Decoder.Create(config);
+        model.ComputeType = precision.ScalarType();
+        model.Dropout = settings.Dropout;
         model.InitializeForPretraining(0);
         model.train();
         var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
-        var windows = randint(settings.Vocab, [settings.Batch, settings.Sequence + 1], generator: new Generator(0));
+        var windows = randint(config.VocabSize, [settings.Batch, settings.Sequence + 1], generator: new Generator(0));
 
         void Step()
         {
@@ -58,7 +60,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
         for (int i = 0; i < settings.Steps; i++) Step();
         double seconds = clock.Elapsed.TotalSeconds;
         long tokens = (long)settings.Steps * settings.Batch * settings.Sequence;
-        long productWeights = 12L * config.Embedding * config.Embedding * config.Layers + (long)config.VocabSize * config.Embedding;
+        long productWeights = config.LayerMatrixWeights * config.Layers + (long)config.VocabSize * config.Embedding;
         double gigaflops = 6.0 * productWeights * tokens / seconds / 1e9;
         Console.Out.WriteLine(JsonSerializer.Serialize(new
         {
@@ -66,7 +68,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
             precision = precision.Name(),
             threads = settings.Threads,
             dropout = settings.Dropout,
-            shape = new { layers = config.Layers, hidden = config.Embedding, heads = config.Heads, vocab = config.VocabSize, batch = settings.Batch, seq = settings.Sequence },
+            shape = new { architecture = config.Describe(), layers = config.Layers, hidden = config.Embedding, heads = config.Heads, vocab = config.VocabSize, batch = settings.Batch, seq = settings.Sequence },
             tokens_per_s = Math.Round(tokens / seconds, 1),
             ms_per_step = Math.Round(seconds * 1000 / settings.Steps, 1),
             lm_head_share_of_flops = Math.Round((double)config.VocabSize * config.Embedding / productWeights, 3),

@@ -32,7 +32,10 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
     {
         TorchNative.EnsureLoaded();
         torch.set_num_threads(settings.Threads);
-        var config = new GptConfig { VocabSize = 50257, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
+        // The sentences are tokenized by GPT-2's BPE, so a smaller vocabulary grows to hold its ids (the LM head
+        // runs only at the answer positions, so this costs next to nothing).
+        var config = settings.ModelConfig(null, 1024);
+        if (config.VocabSize < 50257) config = config with { VocabSize = 50257 };
         var precision = settings.ResolvedPrecision;
         double peak = LinearPeak.GigaflopsPerSecond(precision.ScalarType());
         using var model = LanguageModel.Create(config, TextTokenizer.Gpt2(), seed: 0, precision);
@@ -67,7 +70,7 @@ public sealed class BenchPtuningCommand : Command<BenchPtuningCommand.Settings>
             using var prompts = PromptBatch.Create(batch, model.Tokenizer.EndOfTextId);
             return prompts.LossReads.Index.numel();
         });
-        double linearFlops = 2.0 * 2.0 * 12L * config.Embedding * config.Embedding * config.Layers * computedTokens;
+        double linearFlops = 2.0 * 2.0 * config.LayerMatrixWeights * config.Layers * computedTokens;
 
         trainer.TrainEpoch(warmUp);
         var timed = trainer.TrainEpoch(measured);

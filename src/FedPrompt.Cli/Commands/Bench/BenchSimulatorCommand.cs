@@ -34,7 +34,7 @@ public sealed class BenchSimulatorCommand : Command<BenchSimulatorCommand.Settin
         var folder = Directory.CreateTempSubdirectory("fedprompt-bench-").FullName;
         try
         {
-            var config = new GptConfig { VocabSize = 50257, Positions = 1024, Embedding = settings.Hidden, Layers = settings.Layers, Heads = settings.Heads };
+            var config = settings.ModelConfig(50257, 1024);
             using var model = LanguageModel.Create(config, TextTokenizer.Gpt2(), seed: 0);
             model.Network.Freeze();
             model.Network.eval();
