@@ -44,7 +44,7 @@ MUTATIONS = {
     "no_qk_norm",           # qwen3 q_norm/k_norm skipped
     "qk_norm_after_rope",   # qwen3 q_norm/k_norm applied after RoPE
     "no_sliding_window",    # full causal attention on every layer
-    "window_plus_one",      # i - j <= sliding_window (the older HF off-by-one)
+    "window_plus_one",      # i - j <= sliding_window (W + 1 keys, as some transformers 4.x versions)
     "no_qkv_bias",          # q/k/v biases dropped
     "no_o_bias",            # o_proj bias dropped
     "tied_head",            # logits from embed_tokens even though lm_head.weight exists
