@@ -22,6 +22,11 @@ public static class RepositoryFiles
 
     static readonly Lazy<JsonDocument> EngineExpectedDocument = new(() => JsonDocument.Parse(File.ReadAllBytes(Engine("expected.json"))));
 
+    /// <summary>tests/fixtures/engine/llama_expected.json: the Llama-family fixtures' reference values (tools/make_llama_fixtures.py).</summary>
+    public static JsonElement LlamaExpected => LlamaExpectedDocument.Value.RootElement;
+
+    static readonly Lazy<JsonDocument> LlamaExpectedDocument = new(() => JsonDocument.Parse(File.ReadAllBytes(Engine("llama_expected.json"))));
+
     /// <summary>A path under tests/fixtures/.</summary>
     public static string Fixtures(params string[] parts) => Path.Combine([RootFolder.Value, "tests", "fixtures", .. parts]);
 
