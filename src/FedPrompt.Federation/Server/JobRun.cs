@@ -20,7 +20,9 @@ public sealed record TaskAssignment(TaskHeader Header, byte[]? Payload);
 /// strategy as it arrives; a round closes when every live site has answered, or min_clients have
 /// and wait_time_after_min_received has passed, or train_timeout expires. After the last round the
 /// sites validate the final global model. Bad results are rejected one by one, logged with the
-/// site and the reason; they cost their site the round, never the job.
+/// site and the reason; they cost their site the round, and the job only when every site has
+/// answered a round and fewer than min_clients results were accepted: no site is asked again in
+/// that round, so it could never close.
 /// </summary>
 public sealed class JobRun
 {
@@ -52,6 +54,8 @@ public sealed class JobRun
     readonly Dictionary<string, SiteRecord> _accepted = new(StringComparer.Ordinal);
     readonly HashSet<string> _answered = new(StringComparer.Ordinal);
     readonly List<string> _rejected = [];
+    // Why each site that answered the round is not in it: what a round that cannot close fails with.
+    readonly Dictionary<string, string> _lostRound = new(StringComparer.Ordinal);
     DateTimeOffset _roundStarted;
     DateTimeOffset? _minReached;
     string? _abortReason;
@@ -161,12 +165,18 @@ public sealed class JobRun
         if (accepted >= min && _minReached is null) _minReached = now;
         bool everyLiveSiteAnswered = _job.Meta.Sites.All(s => _answered.Contains(s) || !_sites.IsAlive(s) || _excluded.ContainsKey(s));
         bool waitedLongEnough = _minReached is { } reached && now - reached >= TimeSpan.FromSeconds(_job.Server.WaitTimeAfterMinReceived);
+        // A site gone without answering may come back and answer; one that answered is not asked again this round.
+        bool everySiteAnswered = _job.Meta.Sites.All(s => _answered.Contains(s) || _excluded.ContainsKey(s));
         bool timedOut = _job.Server.TrainTimeout > 0 && now - _roundStarted >= TimeSpan.FromSeconds(_job.Server.TrainTimeout);
         if (accepted >= min && (everyLiveSiteAnswered || waitedLongEnough || timedOut))
         {
             if (_phase == Phase.Training && _job.Server.SecureAggregation) StartSecuring();
             else CloseRound(_phase == Phase.Training ? _aggregation!.Finish() : null);
         }
+        else if (everySiteAnswered)
+            End(JobStatuses.Failed, $"round {_state.NextRound}{(_phase == Phase.Validating ? " (final validation)" : "")}: {accepted} of min_clients {min} results, no site left to answer; "
+                + string.Join("; ", _job.Meta.Sites.Where(s => !_accepted.ContainsKey(s))
+                    .Select(s => $"{s}: {(_excluded.TryGetValue(s, out var why) ? $"left out: {why}" : _lostRound[s])}")));
         else if (timedOut)
             End(JobStatuses.Failed, $"round {_state.NextRound}: {accepted} of min_clients {min} results within train_timeout {_job.Server.TrainTimeout} s");
     }
@@ -179,6 +189,7 @@ public sealed class JobRun
         _accepted.Clear();
         _answered.Clear();
         _rejected.Clear();
+        _lostRound.Clear();
         // Tasks of the previous round are stale now; a site still setting up keeps its configure task.
         foreach (var (site, task) in _outstanding.Where(o => o.Value.Kind != TaskKind.Configure).ToList()) _outstanding.Remove(site);
         _roundStarted = _clock.GetUtcNow();
@@ -406,6 +417,8 @@ public sealed class JobRun
         _audit.Record(site, "result rejected", JobId, round, reason);
         // Recorded with the round in progress, whatever round the result claimed.
         if (_phase is Phase.Training or Phase.Securing or Phase.Validating) _rejected.Add($"{site}: {reason}");
+        // The first rejection once the site has answered is the one that answered it; later ones are strays.
+        if (_answered.Contains(site) && !_accepted.ContainsKey(site)) _lostRound.TryAdd(site, reason);
     }
 
     ResultReply AcceptLocked(string site, ResultHeader header, Stream? payload, string? uploadProblem)

@@ -101,6 +101,23 @@ public class FaultTests
     static (ResultHeader, byte[]) Announce(ResultHeader header, byte[] payload) =>
         (new ResultHeader(header) { Payload = Payloads.Describe(payload) }, payload);
 
+    [Fact]
+    public async Task ARejectedResultTheRoundCannotDoWithoutFailsTheJobInsteadOfWaitingForever()
+    {
+        using var folder = new TemporaryDirectory();
+        (ResultHeader, byte[]?)? Poison(ResultHeader header, byte[]? payload)
+        {
+            var update = ModelState.FromBytes(payload!, "update");
+            update.Tensors[0].Values[0] = float.NaN;
+            return Announce(header, update.ToBytes());
+        }
+        var (state, _) = await Run(folder, rounds: 1, minClients: 3, new JsonObject(),
+            (site, client) => site == "site-2" ? new FaultyClient(client) { Rewrite = Poison } : client);
+
+        Assert.Equal(JobStatuses.Failed, state.Status);
+        Assert.StartsWith("round 0: 2 of min_clients 3 results, no site left to answer; site-2: the update holds NaN or infinite values (", state.Message);
+    }
+
     [Theory]
     [InlineData(2, "finished")]
     [InlineData(3, "failed")]
