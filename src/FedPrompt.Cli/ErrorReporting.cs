@@ -36,7 +36,7 @@ public static class ErrorReporting
     };
 
     static bool IsUserError(Exception e) => e is CommandAppException or InvalidDataException or IOException
-        or FedPrompt.Tuning.Data.DataFormatException or FedPrompt.Federation.Site.FederationRefusedException or NotSupportedException or ArgumentException or UnauthorizedAccessException or FormatException or PlatformNotSupportedException;
+        or FedPrompt.Tuning.Data.DataFormatException or FedPrompt.Federation.Site.FederationRefusedException or FedPrompt.Federation.Jobs.JobFailedException or NotSupportedException or ArgumentException or UnauthorizedAccessException or FormatException or PlatformNotSupportedException;
 
     /// <summary>The message without what .NET appends for programmers: " (Parameter 'siteCount')" and "Actual value was 0.".</summary>
     static string UserMessage(Exception e)

@@ -101,7 +101,7 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
             if (!JobStatuses.IsOver(s.Status))
                 say($"  FedAvg: round {s.Rounds[^1].Round} validation loss {(s.Rounds[^1].ValidationLoss is { } loss ? loss.ToString("F4") : "none")}");
         }, cancel).GetAwaiter().GetResult();
-        if (state.Status != JobStatuses.Finished) throw new InvalidOperationException($"the FedAvg job {state.Status}: {state.Message}");
+        if (state.Status != JobStatuses.Finished) throw new JobFailedException($"the FedAvg job {state.Status}: {state.Message}");
         // The model a round's sites validated is the global model after the previous round's
         // aggregation: round r's loss belongs to r rounds of training, like epoch r alone.
         var curve = state.Rounds.Where(r => r.Round > 0 && r.ValidationLoss is not null)
