@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using FedPrompt.Model.Checkpoints;
 using FedPrompt.Model.Native;
 using static TorchSharp.torch;
@@ -59,7 +60,8 @@ public sealed class LanguageModel : IDisposable
     static LanguageModel LoadHuggingFace(string folder, Precision precision)
     {
         var config = HuggingFaceFolder.ReadConfig(folder);
-        var tokenizer = TextTokenizer.ForFolder(folder);
+        // ReadConfig accepts GPT-2 only, so a folder without tokenizer files has GPT-2's.
+        var tokenizer = TextTokenizer.ForFolder(folder, packagedGpt2WhenAbsent: true);
         using var source = HuggingFaceFolder.OpenWeights(folder);
         var network = Decoder.Create(config, precision.ScalarType());
         var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source, config);
@@ -108,8 +110,8 @@ public sealed class LanguageModel : IDisposable
         return logProbs.gather(1, next).squeeze(1).data<float>().ToArray();
     }
 
-    /// <summary>Writes a Hugging Face folder (config.json, model.safetensors, and the tokenizer's own
-    /// files if it has them) that this engine and Hugging Face both load; weights in fp32, or rounded
+    /// <summary>Writes a Hugging Face folder (config.json, model.safetensors, and the files the tokenizer
+    /// was read from, if any) that this engine and Hugging Face both load; weights in fp32, or rounded
     /// to fp16/bf16 to halve the file.</summary>
     public void Save(string folder, StoredDType dtype = StoredDType.F32)
     {
@@ -123,6 +125,9 @@ public sealed class LanguageModel : IDisposable
         Directory.CreateDirectory(folder);
         var config = HuggingFaceFolder.ConfigJson(Config);
         config["torch_dtype"] = dtype switch { StoredDType.F16 => "float16", StoredDType.BF16 => "bfloat16", _ => "float32" };
+        // The special ids may have come from the config.json this one replaces; written here, they reload the same.
+        config["eos_token_id"] = Tokenizer.StopIds is [int eos] ? eos : new JsonArray([.. Tokenizer.StopIds.Select(id => (JsonNode)id)]);
+        if (Tokenizer.BeginningOfTextId is int bos) config["bos_token_id"] = bos;
         AtomicFile.WriteAllText(Path.Combine(folder, HuggingFaceFolder.ConfigFile), config.ToJsonString(new() { WriteIndented = true }));
         var tensors = Network.named_parameters().Select(p =>
         {
@@ -137,11 +142,7 @@ public sealed class LanguageModel : IDisposable
             });
         }).ToList();
         SafeTensorsWriter.WriteFile(Path.Combine(folder, HuggingFaceFolder.SafeTensorsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        if (Tokenizer.OwnFiles is { } files)
-        {
-            AtomicFile.WriteAllBytes(Path.Combine(folder, "vocab.json"), files.Vocab);
-            AtomicFile.WriteAllBytes(Path.Combine(folder, "merges.txt"), files.Merges);
-        }
+        foreach (var (name, bytes) in Tokenizer.OwnFiles) AtomicFile.WriteAllBytes(Path.Combine(folder, name), bytes);
     }
 
     /// <summary>The base model's identity (<see cref="WeightFingerprint"/>), so a prompt encoder trained
