@@ -28,9 +28,10 @@ public sealed record GenerationOptions
 public static class Generation
 {
     /// <summary>Continues a prompt given as word embeddings [1, length, embedding] — so prompts may carry
-    /// virtual tokens — optionally after a prefix already in <paramref name="cache"/>. Only ids below
-    /// <paramref name="vocabularyLimit"/> are produced (Megatron's padding rows never are).</summary>
-    public static List<int> Continue(Decoder model, Tensor promptEmbeddings, int vocabularyLimit, int endOfTextId, GenerationOptions options, KvCache? cache = null)
+    /// virtual tokens — optionally after a prefix already in <paramref name="cache"/>. Only ids the
+    /// tokenizer has are produced (Megatron's padding rows never are), and any of its end-of-text ids
+    /// ends the continuation (Llama 3 and Qwen have several).</summary>
+    public static List<int> Continue(Decoder model, Tensor promptEmbeddings, TextTokenizer tokenizer, GenerationOptions options, KvCache? cache = null)
     {
         options.Validated();
         if (promptEmbeddings.shape[0] != 1) throw new ArgumentException("generation takes one prompt at a time");
@@ -53,10 +54,10 @@ public static class Generation
             {
                 using var scope = NewDisposeScope();
                 var hidden = model.Forward(input, cache);
-                var logits = model.LmHead(hidden[0, -1])[..vocabularyLimit];
+                var logits = model.LmHead(hidden[0, -1])[..tokenizer.VocabularySize];
                 int next = random is null ? (int)logits.argmax().item<long>() : Sample(logits, options, random);
                 generated.Add(next);
-                if (options.StopAtEndOfText && next == endOfTextId) break;
+                if (options.StopAtEndOfText && tokenizer.StopIds.Contains(next)) break;
                 if (step + 1 < steps)
                     input = model.EmbedTokens(tensor(new long[] { next }).unsqueeze(0)).MoveToOuterDisposeScope();
             }
@@ -74,7 +75,7 @@ public static class Generation
         if (prompt.Count == 0) throw new ArgumentException("the prompt is empty");
         using var scope = NewDisposeScope();
         var ids = tensor(prompt.Select(i => (long)i).ToArray()).unsqueeze(0);
-        return Continue(model.Network, model.Network.EmbedTokens(ids), model.Tokenizer.VocabularySize, model.Tokenizer.EndOfTextId, options);
+        return Continue(model.Network, model.Network.EmbedTokens(ids), model.Tokenizer, options);
     }
 
     static int Sample(Tensor logits, GenerationOptions options, Generator random)

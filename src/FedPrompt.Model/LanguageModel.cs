@@ -60,8 +60,8 @@ public sealed class LanguageModel : IDisposable
     static LanguageModel LoadHuggingFace(string folder, Precision precision)
     {
         var config = HuggingFaceFolder.ReadConfig(folder);
-        // ReadConfig accepts GPT-2 only, so a folder without tokenizer files has GPT-2's.
-        var tokenizer = TextTokenizer.ForFolder(folder, packagedGpt2WhenAbsent: true);
+        // A GPT-2 folder without tokenizer files has GPT-2's; any other model must bring its own.
+        var tokenizer = TextTokenizer.ForFolder(folder, packagedGpt2WhenAbsent: config is GptConfig);
         using var source = HuggingFaceFolder.OpenWeights(folder);
         var network = Decoder.Create(config, precision.ScalarType());
         var (weights, unexpected, lmHead) = HuggingFaceFolder.Map(source, config);
@@ -94,6 +94,14 @@ public sealed class LanguageModel : IDisposable
         var head = WeightLoader.Read(lmHead, origin).to_type(network.WeightType);
         if (!head.shape.SequenceEqual(network.TokenEmbedding.shape) || !head.equal(network.TokenEmbedding).all().item<bool>())
             throw new NotSupportedException($"{origin}: lm_head.weight differs from the token embedding; untied LM heads are not supported");
+    }
+
+    /// <summary>A text's tokens as the model reads a text: with the beginning-of-text token first
+    /// where its family puts one there (Llama 2 and 3, Mistral; not GPT-2 or Qwen).</summary>
+    public IReadOnlyList<int> Encode(string text)
+    {
+        var tokens = Tokenizer.Encode(text);
+        return Tokenizer.AddsBeginningOfText && Tokenizer.BeginningOfTextId is int bos ? [bos, .. tokens] : tokens;
     }
 
     /// <summary>log p(token i+1 | tokens 0..i) for every i: one fewer than the tokens.</summary>

@@ -61,6 +61,6 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
         using var scope = NewDisposeScope();
         using var batch = PromptBatch.Create([prompt with { AnswerStart = prompt.Length }], Base.Tokenizer.EndOfTextId);
         using var prefix = Encoder.Prefix(1);
-        return Generation.Continue(Network, Embed(batch), Base.Tokenizer.VocabularySize, Base.Tokenizer.EndOfTextId, options, prefix);
+        return Generation.Continue(Network, Embed(batch), Base.Tokenizer, options, prefix);
     }
 }

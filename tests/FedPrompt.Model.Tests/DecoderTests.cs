@@ -124,8 +124,9 @@ public class DecoderTests
                 .Select(l => (prefixValues[2 * l].clone().requires_grad_(true), prefixValues[2 * l + 1].clone().requires_grad_(true))).ToList();
             using var cache = KvCache.FromPrefix(prefix);
             var hidden = gpt.Forward(input, cache, computed: computed);
-            var mask = zeros(3, 6, 1);
-            for (int row = 0; row < 3; row++) mask[row, TensorIndex.Slice(0, lengths[row])] = 1;
+            // Built by comparison rather than by assigning scalars into slices: an implicitly converted
+            // Scalar can be finalized mid-call under another test's GC (see Decoder.Attend).
+            var mask = (arange(6).unsqueeze(0) < tensor(lengths).unsqueeze(1)).to_type(ScalarType.Float32).unsqueeze(-1);
             (hidden * mask).pow(2).sum().backward();
             return ((hidden * mask).detach(), input.grad!, prefix[0].Item1.grad!);
         }

@@ -60,7 +60,9 @@ public class LlamaReferenceTests
 
     /// <summary>Greedy decoding runs the KV cache one position at a time, so a cache that disagrees
     /// with the full forward (keys cached before RoPE, a window counted from the wrong end) picks
-    /// other tokens; every step's top-two logit gap in the reference is above 0.02.</summary>
+    /// other tokens; every step's top-two logit gap in the reference is above 0.02. The reference
+    /// picks among all the embedding's rows, the engine only among ids its tokenizer has, so the
+    /// continuations are compared up to the reference's first id outside the tokenizer.</summary>
     [Theory]
     [MemberData(nameof(Fixtures))]
     public void GreedyGenerationMatchesThePyTorchReference(string fixture)
@@ -69,7 +71,9 @@ public class LlamaReferenceTests
         using var model = LanguageModel.Load(RepositoryFiles.Engine(fixture), Precision.Fp32);
         var continuation = Generation.Continue(model, Ints(greedy.GetProperty("prompt_ids")),
             new GenerationOptions { MaxNewTokens = 8, StopAtEndOfText = false });
-        Assert.Equal(Ints(greedy.GetProperty("continuation_ids")), continuation);
+        var reference = Ints(greedy.GetProperty("continuation_ids")).TakeWhile(id => id < model.Tokenizer.VocabularySize).ToArray();
+        Assert.True(reference.Length >= 4, $"only {reference.Length} reference tokens to compare");
+        Assert.Equal(reference, continuation.Take(reference.Length));
     }
 
     [Theory]

@@ -140,7 +140,10 @@ public sealed class PromptFormatter
 
         // NeMo's pseudo tokens are special tokens to its Hugging Face tokenizer, which strips the
         // whitespace on both sides of a special token: "<v> The" tokenizes as <v> "The".
+        // The beginning-of-text token leads the whole sequence, virtual tokens included, where the
+        // model's tokenizer puts one before any text (as Hugging Face's does for Llama).
         var tokens = new List<int>();
+        if (_tokenizer.AddsBeginningOfText && _tokenizer.BeginningOfTextId is int bos) tokens.Add(bos);
         int at = 0;
         foreach (System.Text.RegularExpressions.Match marker in TaskTemplate.VirtualMarker().Matches(text))
         {

@@ -50,9 +50,9 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             Seed = settings.Seed,
         }.Validated();
         using var model = settings.LoadModel();
-        var prompt = model.Tokenizer.Encode(settings.Prompt!);
+        var prompt = model.Encode(settings.Prompt!);
         var generated = Generation.Continue(model, prompt, options);
-        var text = model.Tokenizer.Decode(generated.Where(id => id != model.Tokenizer.EndOfTextId));
+        var text = model.Tokenizer.Decode(generated.Where(id => !model.Tokenizer.StopIds.Contains(id)));
         Console.Out.WriteLine(settings.Prompt + text);
         return 0;
     }

@@ -18,7 +18,7 @@ public sealed class ModelScoreCommand : Command<ModelScoreCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = settings.LoadModel();
-        var tokens = model.Tokenizer.Encode(settings.Text!);
+        var tokens = model.Encode(settings.Text!);
         var logprobs = model.LogProbabilities(tokens);
         Console.Out.WriteLine(JsonSerializer.Serialize(new { tokens, logprobs }));
         return 0;

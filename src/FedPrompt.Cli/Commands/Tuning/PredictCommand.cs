@@ -50,7 +50,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         foreach (var (fields, origin) in records)
         {
             var prompt = formatter.FormatPrompt(fields, origin);
-            var answer = model.Tokenizer.Decode(prompted.Continue(prompt, options).Where(t => t != model.Tokenizer.EndOfTextId));
+            var answer = model.Tokenizer.Decode(prompted.Continue(prompt, options).Where(t => !model.Tokenizer.StopIds.Contains(t)));
             if (settings.Json) ScriptJson.Write(new { input = fields, prompt = PromptText(template, fields), answer });
             else Console.Out.WriteLine(PromptText(template, fields) + answer);
         }
