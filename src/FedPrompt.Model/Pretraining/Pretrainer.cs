@@ -17,7 +17,7 @@ public sealed record PretrainingResult(
     double WallSeconds, List<PretrainingProgress> Evaluations);
 
 /// <summary>
-/// Trains every weight of a GPT-2-architecture model on a text corpus with the causal-LM objective:
+/// Trains every weight of a decoder (GPT-2 or Llama architecture) on a text corpus with the causal-LM objective:
 /// AdamW (decay on matrices only), warmup + cosine, gradient clipping, periodic held-out loss, and a
 /// checkpoint (model, optimizer, step) that a later run resumes from exactly.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class Pretrainer
         if (pauseAfter is <= 0) throw new ArgumentOutOfRangeException(nameof(pauseAfter), pauseAfter, "the step to pause after must be positive");
         int end = Math.Min(_options.Steps, pauseAfter ?? int.MaxValue);
         TorchNative.EnsureLoaded();
-        var tokenizer = TextTokenizer.Gpt2();
+        var tokenizer = _options.Tokenizer is { } folder ? TextTokenizer.ForFolder(folder) : TextTokenizer.Gpt2();
         var (trainArticles, heldOutArticles) = ReutersCorpus.Split(ReutersCorpus.Read(corpus), _options.HeldOutEvery);
         var trainTokens = Tokenize(trainArticles, tokenizer);
         var heldOutTokens = Tokenize(heldOutArticles, tokenizer);
@@ -62,7 +62,7 @@ public sealed class Pretrainer
         // fp32 master weights whatever the compute type: AdamW's small updates vanish in bf16's 8 bits.
         using var model = resuming ? LanguageModel.Load(Path.Combine(checkpoint, "model"), Precision.Fp32)
             : startFrom is not null ? LanguageModel.Load(startFrom, Precision.Fp32)
-            : LanguageModel.Create(_options.ModelConfig(), tokenizer, _options.Seed, Precision.Fp32);
+            : LanguageModel.Create(_options.ModelConfig(tokenizer.VocabularySize), tokenizer, _options.Seed, Precision.Fp32);
         var gpt = model.Network;
         gpt.ComputeType = _options.Precision.ScalarType();
         foreach (var p in gpt.parameters()) p.requires_grad = true;
@@ -156,12 +156,16 @@ public sealed class Pretrainer
         return total / batches;
     }
 
-    /// <summary>Articles as one token stream, each ended by &lt;|endoftext|&gt; as in GPT-2's pretraining.</summary>
+    /// <summary>Articles as one token stream, each ended by the end-of-text token as in GPT-2's
+    /// pretraining, and begun by the beginning-of-text token where the tokenizer puts one first, so
+    /// the model learns what follows it: every prompt it is later tuned on starts with it.</summary>
     public static int[] Tokenize(IEnumerable<Article> articles, TextTokenizer tokenizer)
     {
         var tokens = new List<int>();
+        int? bos = tokenizer.AddsBeginningOfText ? tokenizer.BeginningOfTextId : null;
         foreach (var article in articles)
         {
+            if (bos is int beginning) tokens.Add(beginning);
             tokens.AddRange(tokenizer.Encode(article.Text));
             tokens.Add(tokenizer.EndOfTextId);
         }

@@ -16,19 +16,26 @@ public class PretrainerTests
         return corpus;
     }
 
-    static PretrainingOptions Options(int steps, Precision precision = Precision.Auto) => new()
+    /// <param name="architecture">gpt2 (GPT-2's BPE) or llama (grouped-query attention, with the
+    /// Llama 3-format tokenizer fixture, which puts a beginning-of-text token first).</param>
+    static PretrainingOptions Options(int steps, Precision precision = Precision.Auto, string architecture = "gpt2") => new()
     {
         Precision = precision,
+        Architecture = architecture,
+        KvHeads = architecture == "llama" ? 2 : null,
+        Tokenizer = architecture == "llama" ? RepositoryFiles.Fixtures("tokenizers", "llama3") : null,
         Layers = 2, Embedding = 32, Heads = 4, Positions = 32, SequenceLength = 16, BatchSize = 4, Steps = steps,
         WarmupSteps = 2, LearningRate = 3e-3, EvaluateEvery = 4, EvaluationWindows = 4, CheckpointEvery = 4, HeldOutEvery = 4, Dropout = 0.1,
     };
 
-    [Fact]
-    public void PretrainingLowersTheHeldOutLossAndWritesAModelTheEngineLoads()
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("llama")]
+    public void PretrainingLowersTheHeldOutLossAndWritesAModelTheEngineLoads(string architecture)
     {
         using var folder = new TemporaryDirectory();
         var output = Path.Combine(folder.Path, "model");
-        var result = new Pretrainer(Options(12), output).Run(Corpus(folder), null, null);
+        var result = new Pretrainer(Options(12, architecture: architecture), output).Run(Corpus(folder), null, null);
 
         Assert.Equal(12, result.Steps);
         Assert.Equal(12L * 4 * 16, result.TokensSeen);
@@ -36,7 +43,28 @@ public class PretrainerTests
             $"held-out loss {result.Evaluations[0].HeldOutLoss:F3} → {result.Evaluations[^1].HeldOutLoss:F3}");
         using var model = LanguageModel.Load(output);
         Assert.Equal(2, model.Config.Layers);
+        Assert.Equal(architecture == "llama", model.Config is LlamaConfig);
         Assert.True(File.Exists(Path.Combine(output, Pretrainer.ResultFile)));
+        if (architecture == "llama")
+        {
+            // The model keeps the tokenizer it was trained with, its embedding a multiple of 64 rows.
+            Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
+            Assert.Equal(0, model.Config.VocabSize % 64);
+            Assert.InRange(model.Config.VocabSize - model.Tokenizer.VocabularySize, 0, 63);
+        }
+    }
+
+    /// <summary>Each article starts with the beginning-of-text token where the tokenizer puts one
+    /// first, since every prompt the model is tuned on will, and ends with the end-of-text token.</summary>
+    [Fact]
+    public void ArticlesAreFramedByTheTokenizersBeginningAndEndOfText()
+    {
+        var tokenizer = TextTokenizer.ForFolder(RepositoryFiles.Fixtures("tokenizers", "llama3"));
+        var articles = new[] { new Article(1, "A", "b c"), new Article(2, "D", "") };
+        var tokens = Pretrainer.Tokenize(articles, tokenizer);
+        int bos = tokenizer.BeginningOfTextId!.Value, eos = tokenizer.EndOfTextId;
+        Assert.Equal([bos, .. tokenizer.Encode("A\nb c"), eos, bos, .. tokenizer.Encode("D"), eos], tokens);
+        Assert.Equal([.. TextTokenizer.Gpt2().Encode("D"), 50256], Pretrainer.Tokenize([articles[1]], TextTokenizer.Gpt2()));
     }
 
     [Fact]
@@ -65,13 +93,15 @@ public class PretrainerTests
         SameModel(Path.Combine(folder.Path, "a"), Path.Combine(folder.Path, "b"));
     }
 
-    [Fact]
-    public void AnInterruptedRunResumesToTheSameModelAsAnUninterruptedOne()
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("llama")]
+    public void AnInterruptedRunResumesToTheSameModelAsAnUninterruptedOne(string architecture)
     {
         using var folder = new TemporaryDirectory();
         var corpus = Corpus(folder);
         var straight = Path.Combine(folder.Path, "straight");
-        new Pretrainer(Options(10), straight).Run(corpus, null, null);
+        new Pretrainer(Options(10, architecture: architecture), straight).Run(corpus, null, null);
 
         var interrupted = Path.Combine(folder.Path, "interrupted");
         using var stop = new CancellationTokenSource();
@@ -79,9 +109,9 @@ public class PretrainerTests
         {
             if (p.Step == 5) stop.Cancel();
         });
-        Assert.ThrowsAny<OperationCanceledException>(() => new Pretrainer(Options(10), interrupted).Run(corpus, null, progress, stop.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new Pretrainer(Options(10, architecture: architecture), interrupted).Run(corpus, null, progress, stop.Token));
         Assert.True(Directory.Exists(Path.Combine(interrupted, "checkpoint")));
-        new Pretrainer(Options(10), interrupted).Run(corpus, null, null);
+        new Pretrainer(Options(10, architecture: architecture), interrupted).Run(corpus, null, null);
 
         SameModel(straight, interrupted);
     }

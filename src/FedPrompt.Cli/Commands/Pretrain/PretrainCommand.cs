@@ -9,7 +9,7 @@ using TorchSharp;
 
 namespace FedPrompt.Cli.Commands.Pretrain;
 
-/// <summary>Pretrains a GPT-2-architecture model on Reuters-21578; rerunning with the same --out resumes.</summary>
+/// <summary>Pretrains a GPT-2- or Llama-architecture model on Reuters-21578; rerunning with the same --out resumes.</summary>
 public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -20,6 +20,16 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         public string Out { get; init; } = "";
         [CommandOption("--from <MODEL>")] [Description("Continue from this model (Hugging Face folder or .nemo) with a fresh optimizer (default: random weights)")]
         public string? From { get; init; }
+        [CommandOption("--architecture <A>")] [PretrainingDefault("gpt2 or llama (RoPE, RMSNorm, SwiGLU, grouped-query attention, tied embeddings)", nameof(PretrainingOptions.Architecture))]
+        public string Architecture { get; init; } = new PretrainingOptions().Architecture;
+        [CommandOption("--tokenizer <DIR>")] [Description("A folder whose tokenizer (tokenizer.json, tokenizer.model or vocab.json + merges.txt) the model is trained with and keeps (default: GPT-2's BPE)")]
+        public string? Tokenizer { get; init; }
+        [CommandOption("--kv-heads <N>")] [Description("llama: key/value heads, dividing --heads (default: one per head)")] [Range(1, int.MaxValue)]
+        public int? KvHeads { get; init; }
+        [CommandOption("--inner <N>")] [Description("llama: SwiGLU width (default: 8/3 of --hidden rounded up to 64)")] [Range(1, int.MaxValue)]
+        public int? Inner { get; init; }
+        [CommandOption("--rope-theta <T>")] [PretrainingDefault("llama: base of the rotary frequencies", nameof(PretrainingOptions.RopeTheta))] [Range(1.0, double.MaxValue)]
+        public double RopeTheta { get; init; } = new PretrainingOptions().RopeTheta;
         [CommandOption("--layers <N>")] [PretrainingDefault("Transformer layers", nameof(PretrainingOptions.Layers))] [Range(1, int.MaxValue)]
         public int Layers { get; init; } = new PretrainingOptions().Layers;
         [CommandOption("--hidden <N>")] [PretrainingDefault("Hidden (embedding) width", nameof(PretrainingOptions.Embedding))] [Range(1, int.MaxValue)]
@@ -62,6 +72,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
         var options = new PretrainingOptions
         {
+            Architecture = settings.Architecture, Tokenizer = settings.Tokenizer, KvHeads = settings.KvHeads, Inner = settings.Inner, RopeTheta = settings.RopeTheta,
             Layers = settings.Layers, Embedding = settings.Hidden, Heads = settings.Heads, Positions = settings.Positions,
             SequenceLength = settings.Sequence, BatchSize = settings.Batch, Steps = settings.Steps,
             LearningRate = settings.LearningRate, MinLearningRate = settings.MinLearningRate, WarmupSteps = settings.Warmup,
