@@ -17,10 +17,11 @@ app.Configure(config =>
     config.PropagateExceptions();
     config.UseStrictParsing();
     commands.Add<ExperimentCommand>(config, "experiment", "The flagship: local-only vs FedAvg vs centralised on the bundled model and data, with a report");
-    commands.Branch(config, "model", "Inspect and run a GPT (Hugging Face folder or .nemo)", model => model
+    commands.Branch(config, "model", "Inspect and run a model (Hugging Face folder or .nemo)", model => model
         .Add<ModelInfoCommand>("info", "Architecture, parameter count, dtype, tokenizer")
         .Add<ModelConvertCommand>("convert", "Write a model as a Hugging Face folder (fp32, fp16 or bf16)")
-        .Add<ModelScoreCommand>("score", "Per-token log-probabilities of a text, as JSON"));
+        .Add<ModelScoreCommand>("score", "Per-token log-probabilities of a text, as JSON")
+        .Add<ModelPerplexityCommand>("perplexity", "Held-out loss on Reuters-21578 per token and in bits per byte, as JSON"));
     commands.Branch(config, "data", "Prepare and divide the Financial PhraseBank task data", data => data
         .Add<DataPrepareCommand>("prepare", "NeMo's train/val/test split (byte-identical)")
         .Add<DataSplitCommand>("split", "Divide a training file among N sites (NVFlare's split, or Dirichlet label skew)"));

@@ -14,7 +14,11 @@ public sealed record PretrainingProgress(int Step, int Steps, long Tokens, doubl
 public sealed record PretrainingResult(
     PretrainingOptions Options, int TrainArticles, int HeldOutArticles, long TrainTokens, long HeldOutTokens,
     int Steps, long TokensSeen, double Epochs, double FinalTrainLoss, double HeldOutLoss, double HeldOutPerplexity,
-    double WallSeconds, List<PretrainingProgress> Evaluations);
+    double WallSeconds, List<PretrainingProgress> Evaluations)
+{
+    /// <summary>The finished model on every held-out document of the first corpus (null for a paused run).</summary>
+    public HeldOutScore? HeldOutText { get; init; }
+}
 
 /// <summary>
 /// Trains every weight of a decoder (GPT-2 or Llama architecture) on a text corpus with the causal-LM objective:
@@ -38,18 +42,23 @@ public sealed class Pretrainer
         _output = output;
     }
 
-    /// <param name="corpus">Reuters-21578 folder.</param>
+    /// <param name="corpora">Reuters-21578 folders and plain-text files or folders (<see cref="TextCorpus"/>);
+    /// every n-th document of each is held out. The held-out loss during training is measured on the
+    /// first one's leading windows, and the finished model's bits per byte on all its held-out documents.</param>
     /// <param name="startFrom">A model to continue from (fresh optimizer), or null for random weights.</param>
     /// <param name="pauseAfter">Stop after this step's checkpoint (the schedule still spans all the
     /// steps), writing the model so far; running again goes on from there. Null runs to the end.</param>
-    public PretrainingResult Run(string corpus, string? startFrom, IProgress<PretrainingProgress>? progress, CancellationToken cancel = default,
+    public PretrainingResult Run(IReadOnlyList<string> corpora, string? startFrom, IProgress<PretrainingProgress>? progress, CancellationToken cancel = default,
         int? pauseAfter = null)
     {
         if (pauseAfter is <= 0) throw new ArgumentOutOfRangeException(nameof(pauseAfter), pauseAfter, "the step to pause after must be positive");
         int end = Math.Min(_options.Steps, pauseAfter ?? int.MaxValue);
         TorchNative.EnsureLoaded();
         var tokenizer = _options.Tokenizer is { } folder ? TextTokenizer.ForFolder(folder) : TextTokenizer.Gpt2();
-        var (trainArticles, heldOutArticles) = ReutersCorpus.Split(ReutersCorpus.Read(corpus), _options.HeldOutEvery);
+        if (corpora.Count == 0) throw new ArgumentException("no corpus to pretrain on");
+        var splits = corpora.Select(c => ReutersCorpus.Split(ReadCorpus(c), _options.HeldOutEvery)).ToList();
+        var trainArticles = splits.SelectMany(s => s.Train).ToList();
+        var heldOutArticles = splits.SelectMany(s => s.HeldOut).ToList();
         var trainTokens = Tokenize(trainArticles, tokenizer);
         var heldOutTokens = Tokenize(heldOutArticles, tokenizer);
         var train = new TokenWindows(trainTokens, _options.SequenceLength, _options.Seed);
@@ -126,10 +135,17 @@ public sealed class Pretrainer
         double finalHeldOut = state.Evaluations.Count > 0 ? state.Evaluations[^1].HeldOutLoss!.Value : Evaluate(gpt, heldOut);
         var result = new PretrainingResult(_options, trainArticles.Count, heldOutArticles.Count, trainTokens.Length, heldOutTokens.Length,
             state.Step, state.Tokens, (double)state.Tokens / trainTokens.Length, state.FinalLoss, finalHeldOut, Math.Exp(finalHeldOut),
-            state.WallSeconds, state.Evaluations);
+            state.WallSeconds, state.Evaluations)
+        {
+            HeldOutText = state.Step == _options.Steps ? Pretraining.HeldOutText.Measure(model, splits[0].HeldOut) : null,
+        };
         AtomicFile.WriteAllText(Path.Combine(_output, ResultFile), JsonSerializer.Serialize(result, JsonOptions));
         return result;
     }
+
+    /// <summary>A Reuters-21578 folder (reut2-*.sgm files) or plain text.</summary>
+    static List<Article> ReadCorpus(string path) =>
+        Directory.Exists(path) && Directory.EnumerateFiles(path, "reut2-*.sgm*").Any() ? ReutersCorpus.Read(path) : TextCorpus.Read(path);
 
     /// <summary>Mean next-token cross-entropy over windows [batch, length+1].</summary>
     public static Tensor CausalLmLoss(Decoder gpt, Tensor windows)

@@ -7,13 +7,13 @@ namespace FedPrompt.Model.Tests.Pretraining;
 public class PretrainerTests
 {
     /// <summary>A small corpus: the sample articles repeated under different ids, 1 in 4 held out.</summary>
-    static string Corpus(TemporaryDirectory folder)
+    static string[] Corpus(TemporaryDirectory folder)
     {
         var corpus = Path.Combine(folder.Path, "corpus");
         Directory.CreateDirectory(corpus);
         var articles = string.Concat(Enumerable.Range(1, 40).Select(i => ReutersCorpusTests.Sgml.Replace("NEWID=\"1\"", $"NEWID=\"{100 + i}\"")));
         File.WriteAllText(Path.Combine(corpus, "reut2-000.sgm"), articles, System.Text.Encoding.Latin1);
-        return corpus;
+        return [corpus];
     }
 
     /// <param name="architecture">gpt2 (GPT-2's BPE) or llama (grouped-query attention, with the

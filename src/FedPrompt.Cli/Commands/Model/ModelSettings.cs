@@ -11,7 +11,7 @@ namespace FedPrompt.Cli.Commands.Model;
 public class ModelSettings : CommandSettings
 {
     [CommandOption("--model <PATH>")]
-    [Description("A Hugging Face GPT-2 folder or a NeMo .nemo file (default: the bundled model)")]
+    [Description("A Hugging Face folder (GPT-2, Llama, Mistral, Qwen2, Qwen3) or a NeMo .nemo file (default: the bundled model)")]
     public string? ModelPath { get; init; }
 
     public string Model => ModelPath ?? BundledFiles.DefaultModel;

@@ -14,8 +14,8 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--corpus <DIR>")] [Description("Reuters-21578 folder (reut2-*.sgm or .sgm.gz); default: the repository's data/reuters21578")]
-        public string? Corpus { get; init; }
+        [CommandOption("--corpus <PATH>")] [Description("A Reuters-21578 folder (reut2-*.sgm or .sgm.gz), or plain UTF-8 text: a .txt/.txt.gz file or a folder of them; repeat for several, the first one's held-out part measuring the model (default: the repository's data/reuters21578)")]
+        public string[] Corpus { get; init; } = [];
         [CommandOption("--out <DIR>", isRequired: true)] [Description("Output Hugging Face folder; holds a resumable checkpoint while training")]
         public string Out { get; init; } = "";
         [CommandOption("--from <MODEL>")] [Description("Continue from this model (Hugging Face folder or .nemo) with a fresh optimizer (default: random weights)")]
@@ -79,7 +79,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             Dropout = settings.Dropout, EvaluateEvery = settings.EvaluateEvery, CheckpointEvery = settings.CheckpointEvery, Seed = settings.Seed,
             Precision = Precisions.Parse(settings.Precision, "--precision"),
         };
-        var corpus = settings.Corpus ?? BundledFiles.Data("reuters21578");
+        IReadOnlyList<string> corpus = settings.Corpus.Length > 0 ? settings.Corpus : [BundledFiles.Data("reuters21578")];
         PretrainingResult result = null!;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -97,6 +97,8 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             });
         AnsiConsole.MarkupLine($"[green]{(result.Steps < options.Steps ? $"paused at step {result.Steps} of {options.Steps}, rerun to go on" : "done")}[/]: {result.Steps} steps, {result.TokensSeen:N0} tokens ({result.Epochs:F2} epochs), " +
             $"held-out loss {result.HeldOutLoss:F4}, perplexity {result.HeldOutPerplexity:F1}, {result.WallSeconds / 3600:F2} h → {Markup.Escape(settings.Out)}");
+        if (result.HeldOutText is { } text)
+            AnsiConsole.MarkupLine($"every held-out document of the first corpus: {text.LossPerToken:F4} per token, {text.BitsPerByte:F4} bits per byte ({text.Tokens:N0} tokens, {text.Bytes:N0} bytes)");
         return 0;
     }
 }
