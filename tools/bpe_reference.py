@@ -20,6 +20,9 @@ DEFAULT_CORPUS = "/work/shared/data/financial_phrasebank/Sentences_AllAgree.txt"
 EOT = "<|endoftext|>"
 VOCAB_SIZE = 1000  # 256 bytes + 743 merges + EOT
 PRETOKEN = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
+# Llama 3's Split regex, as FedPrompt's C# trainer (BpeTrainer) pre-tokenizes; verbatim from Llama 3's tokenizer.json.
+# Every character is in some match of it, so findall's pieces are Split's (Isolated) pieces.
+LLAMA3_PRETOKEN = regex.compile(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 
 
 def byte_alphabet():
@@ -40,9 +43,9 @@ BYTE_TO_CHAR = byte_alphabet()
 CHAR_TO_BYTE = {c: b for b, c in BYTE_TO_CHAR.items()}
 
 
-def pretokens(text):
+def pretokens(text, pattern=PRETOKEN):
     """Regex pieces of text, each spelled in the byte alphabet."""
-    return ["".join(BYTE_TO_CHAR[b] for b in piece.encode("utf-8")) for piece in PRETOKEN.findall(text)]
+    return ["".join(BYTE_TO_CHAR[b] for b in piece.encode("utf-8")) for piece in pattern.findall(text)]
 
 
 def read_corpus(path):
@@ -50,14 +53,14 @@ def read_corpus(path):
         return [line.rstrip("\n").rsplit("@", 1)[0] for line in f]
 
 
-def train(texts, vocab_size=VOCAB_SIZE):
+def train(texts, vocab_size=VOCAB_SIZE, pattern=PRETOKEN):
     """Greedy BPE: repeatedly merge the most frequent adjacent pair.
 
     Pairs never cross pre-token boundaries. Ties go to the lexicographically
     smallest pair so the result does not depend on dict ordering.
     Returns (vocab, merges).
     """
-    word_counts = collections.Counter(p for t in texts for p in pretokens(t))
+    word_counts = collections.Counter(p for t in texts for p in pretokens(t, pattern))
     words = [list(w) for w in word_counts]
     freqs = list(word_counts.values())
     pair_counts = collections.Counter()

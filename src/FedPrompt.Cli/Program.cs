@@ -5,6 +5,7 @@ using FedPrompt.Cli.Commands.Data;
 using FedPrompt.Cli.Commands.Federation;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Cli.Commands.Pretrain;
+using FedPrompt.Cli.Commands.Tokenizer;
 using FedPrompt.Cli.Commands.Tuning;
 using Spectre.Console.Cli;
 
@@ -32,6 +33,8 @@ app.Configure(config =>
         .Add<BenchPtuningCommand>("ptuning", "The p-tuning train step (NeMo template, mlp encoder, real sentences)")
         .Add<BenchPretrainCommand>("pretrain", "The pretraining step (every weight, full-vocabulary loss, AdamW) on random tokens"));
     commands.Add<PretrainCommand>(config, "pretrain", "Pretrain a GPT-2-architecture model on Reuters-21578 (resumable)");
+    commands.Branch(config, "tokenizer", "Train a byte-level BPE tokenizer for a model to pretrain", tokenizer => tokenizer
+        .Add<TokenizerTrainCommand>("train", "Learn a vocabulary from a corpus; write it as a Hugging Face tokenizer.json in Llama 3's layout"));
     commands.Add<TrainCommand>(config, "train", "P-tune a prompt encoder on one site's data");
     commands.Add<EvalCommand>(config, "eval", "Evaluate a trained prompt encoder on a labelled JSONL file");
     commands.Add<PredictCommand>(config, "predict", "Answer new inputs with a trained prompt encoder");

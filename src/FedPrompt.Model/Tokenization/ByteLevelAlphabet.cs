@@ -21,6 +21,9 @@ static class ByteLevelAlphabet
         });
     }
 
+    /// <summary>The character that spells one byte.</summary>
+    public static char Of(byte b) => CharOfByte[b];
+
     static char[] Build()
     {
         var table = new char[256];

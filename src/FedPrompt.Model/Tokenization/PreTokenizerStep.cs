@@ -14,6 +14,14 @@ abstract partial class PreTokenizerStep
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
     public static partial Regex ByteLevelPattern();
 
+    /// <summary>Llama 3's Split pattern, verbatim from its tokenizer.json: letters with at most one
+    /// leading non-letter, numbers in groups of up to three digits, punctuation runs, newlines.</summary>
+    public const string Llama3Split =
+        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    [GeneratedRegex(Llama3Split, RegexOptions.CultureInvariant)]
+    public static partial Regex Llama3Pattern();
+
     /// <summary>Digits with individual_digits: every numeric character alone (Rust's char::is_numeric is \p{N}).</summary>
     [GeneratedRegex(@"\p{N}", RegexOptions.CultureInvariant)]
     public static partial Regex SingleDigit();
