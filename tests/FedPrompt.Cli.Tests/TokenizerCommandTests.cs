@@ -26,7 +26,7 @@ public class TokenizerCommandTests
         var output = Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", reuters, "--corpus", Corpus, "--vocab", "600",
             "--out", folder.File("tokenizer"), "--compare-gpt2"));
 
-        int documents = ReutersCorpus.Read(reuters).Count + PlainTextCorpus.Documents(Corpus).Count();
+        int documents = ReutersCorpus.Read(reuters).Count + TextCorpus.Read(Corpus).Count;
         Assert.Contains($"read {documents:N0} documents", output);
         Assert.Contains("vocabulary 600 tokens: 256 bytes + 342 learned", output);
         Assert.Contains("<|begin_of_text|> 598 and <|end_of_text|> 599", output);
@@ -66,11 +66,11 @@ public class TokenizerCommandTests
         var notText = folder.Write("corpus.csv", "a,b\n");
         var (exit, _, error) = FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", notText, "--vocab", "300", "--out", folder.File("out"));
         Assert.Equal(1, exit);
-        Assert.Contains($"--corpus {notText}: not a .txt file", error);
+        Assert.Contains($"{notText}: neither a Reuters-21578 folder", error);
 
         (exit, _, error) = FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", folder.Path, "--vocab", "300", "--out", folder.File("out"));
         Assert.Equal(1, exit);
-        Assert.Contains($"--corpus {folder.Path}: the folder has neither Reuters-21578 files", error);
+        Assert.Contains($"{folder.Path}: neither a Reuters-21578 folder", error);
 
         (exit, _, error) = FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", Corpus, "--vocab", "257", "--out", folder.File("out"));
         Assert.Equal(1, exit);

@@ -56,7 +56,7 @@ public sealed class Pretrainer
         TorchNative.EnsureLoaded();
         var tokenizer = _options.Tokenizer is { } folder ? TextTokenizer.ForFolder(folder) : TextTokenizer.Gpt2();
         if (corpora.Count == 0) throw new ArgumentException("no corpus to pretrain on");
-        var splits = corpora.Select(c => ReutersCorpus.Split(ReadCorpus(c), _options.HeldOutEvery)).ToList();
+        var splits = corpora.Select(c => ReutersCorpus.Split(PretrainingCorpus.Read(c), _options.HeldOutEvery)).ToList();
         var trainArticles = splits.SelectMany(s => s.Train).ToList();
         var heldOutArticles = splits.SelectMany(s => s.HeldOut).ToList();
         var trainTokens = Tokenize(trainArticles, tokenizer);
@@ -142,10 +142,6 @@ public sealed class Pretrainer
         AtomicFile.WriteAllText(Path.Combine(_output, ResultFile), JsonSerializer.Serialize(result, JsonOptions));
         return result;
     }
-
-    /// <summary>A Reuters-21578 folder (reut2-*.sgm files) or plain text.</summary>
-    static List<Article> ReadCorpus(string path) =>
-        Directory.Exists(path) && Directory.EnumerateFiles(path, "reut2-*.sgm*").Any() ? ReutersCorpus.Read(path) : TextCorpus.Read(path);
 
     /// <summary>Mean next-token cross-entropy over windows [batch, length+1].</summary>
     public static Tensor CausalLmLoss(Decoder gpt, Tensor windows)

@@ -1,3 +1,4 @@
+using FedPrompt.Model.Pretraining;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
@@ -17,7 +18,7 @@ public sealed class TokenizerTrainCommand : Command<TokenizerTrainCommand.Settin
     {
         [CommandOption("--corpus <PATH>", isRequired: true)]
         [Description("Training text, repeatable: a Reuters-21578 folder (reut2-*.sgm or .sgm.gz; each article's title and body), " +
-            "a UTF-8 .txt file, or a folder of .txt files, whose documents are separated by blank lines")]
+            "or UTF-8 text: a .txt or .txt.gz file or a folder of them, as pretrain reads them")]
         public string[] Corpus { get; init; } = [];
 
         [CommandOption("--vocab <N>", isRequired: true)]
@@ -49,7 +50,7 @@ public sealed class TokenizerTrainCommand : Command<TokenizerTrainCommand.Settin
         var existing = TrainedBpe.TokenizerJsonPath(settings.Out);
         if (File.Exists(existing) && !settings.Overwrite)
             throw new IOException($"--out {settings.Out} already has a {Path.GetFileName(existing)}; give --overwrite to replace it, or another folder");
-        var corpora = settings.Corpus.Select(TrainingCorpus.Open).ToList();
+        var corpora = settings.Corpus.Select(path => PretrainingCorpus.Read(path).Select(document => document.Text)).ToList();
         var documents = corpora.SelectMany(documents => documents);
 
         var clock = Stopwatch.StartNew();
