@@ -35,6 +35,11 @@ public sealed class TokenizerTrainCommand : Command<TokenizerTrainCommand.Settin
         [Range(1, int.MaxValue)]
         public int MinCount { get; init; } = BpeTrainer.DefaultMinimumCount;
 
+        [CommandOption("--held-out-every <N>")]
+        [Description("Leave out every N-th document of each corpus, the ones pretrain holds out to measure the model, so the tokenizer never sees them either (default 0: train on every document)")]
+        [Range(0, int.MaxValue)]
+        public int HeldOutEvery { get; init; }
+
         [CommandOption("--overwrite")]
         [Description("Replace the tokenizer files in an --out that has a tokenizer.json (default: refuse it)")]
         public bool Overwrite { get; init; }
@@ -50,7 +55,10 @@ public sealed class TokenizerTrainCommand : Command<TokenizerTrainCommand.Settin
         var existing = TrainedBpe.TokenizerJsonPath(settings.Out);
         if (File.Exists(existing) && !settings.Overwrite)
             throw new IOException($"--out {settings.Out} already has a {Path.GetFileName(existing)}; give --overwrite to replace it, or another folder");
-        var corpora = settings.Corpus.Select(path => PretrainingCorpus.Read(path).Select(document => document.Text)).ToList();
+        if (settings.HeldOutEvery == 1) throw new ArgumentException("--held-out-every 1 would leave nothing to train on (0 keeps every document)");
+        var corpora = settings.Corpus.Select(path => PretrainingCorpus.Read(path))
+            .Select(all => settings.HeldOutEvery == 0 ? all : ReutersCorpus.Split(all, settings.HeldOutEvery).Train)
+            .Select(kept => kept.Select(document => document.Text)).ToList();
         var documents = corpora.SelectMany(documents => documents);
 
         var clock = Stopwatch.StartNew();
