@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Artefacts;
+using FedPrompt.Formats.Checkpoints;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Checkpoints;
 using FedPrompt.Model.Native;
 using static TorchSharp.torch;
@@ -25,12 +29,14 @@ public sealed class LanguageModel : IDisposable
     public Decoder Network { get; }
     public TextTokenizer Tokenizer { get; }
     public DecoderConfig Config => Network.Config;
+    /// <summary>What a prompt encoder trained on this model records, so it is never used with another.</summary>
+    public BaseModelIdentity Identity => new(Config.Describe(), Fingerprint);
     public string Origin { get; }
     public string Format { get; }
     /// <summary>Element types of the weights on disk.</summary>
     public IReadOnlyCollection<StoredDType> StoredTypes { get; }
 
-    /// <summary>What the caller asked for (possibly <see cref="Model.Precision.Auto"/>).</summary>
+    /// <summary>What the caller asked for (possibly <see cref="Formats.Settings.Precision.Auto"/>).</summary>
     public Precision RequestedPrecision { get; }
 
     /// <summary>How the frozen model computes: fp32 or bf16, never auto.</summary>

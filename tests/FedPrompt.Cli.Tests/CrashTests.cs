@@ -1,5 +1,5 @@
 using FedPrompt.Federation.Grpc;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Cli.Tests;
 

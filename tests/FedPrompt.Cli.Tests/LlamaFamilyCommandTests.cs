@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Testing;
 
 namespace FedPrompt.Cli.Tests;
@@ -97,8 +98,8 @@ public class LlamaFamilyCommandTests
     {
         using var folder = new TemporaryDirectory();
         Ok(FedPromptProcess.Run(Timeout, "model", "convert", "--model", RepositoryFiles.Engine("tiny-llama-sharded"), "--out", folder.Path, "--dtype", "f32"));
-        using var original = Model.LanguageModel.Load(RepositoryFiles.Engine("tiny-llama-sharded"), Model.Precision.Fp32);
-        using var converted = Model.LanguageModel.Load(folder.Path, Model.Precision.Fp32);
+        using var original = Model.LanguageModel.Load(RepositoryFiles.Engine("tiny-llama-sharded"), Formats.Settings.Precision.Fp32);
+        using var converted = Model.LanguageModel.Load(folder.Path, Formats.Settings.Precision.Fp32);
         Assert.Equal(original.Fingerprint, converted.Fingerprint);
         Assert.Equal(original.Config, converted.Config);
         var text = Expected("tiny-llama-sharded").GetProperty("text").GetString()!;

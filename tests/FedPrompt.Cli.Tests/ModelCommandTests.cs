@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Testing;
 
 namespace FedPrompt.Cli.Tests;
@@ -63,8 +64,8 @@ public class ModelCommandTests
         using var folder = new TemporaryDirectory();
         var (exit, _, error) = FedPromptProcess.Run(Timeout, "model", "convert", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--out", folder.Path);
         Assert.True(exit == 0, error);
-        using var original = Model.LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"), Model.Precision.Fp32);
-        using var converted = Model.LanguageModel.Load(folder.Path, Model.Precision.Fp32);
+        using var original = Model.LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"), Formats.Settings.Precision.Fp32);
+        using var converted = Model.LanguageModel.Load(folder.Path, Formats.Settings.Precision.Fp32);
         Assert.Equal(original.Fingerprint, converted.Fingerprint);
     }
 

@@ -1,3 +1,5 @@
+using FedPrompt.Federation.Grpc;
+using FedPrompt.Federation.Provisioning;
 using FedPrompt.Federation.Server;
 using FedPrompt.Testing;
 
@@ -73,6 +75,28 @@ public class ServerGuardTests
         Assert.Equal(0, await server.Exited(Short));
         Assert.Contains("server server stopping", server.Output);
         Assert.Equal("stopped", AuditLog.Read(Path.Combine(deployment.Workspace, AuditLog.FileName))[^1].Event);
+    }
+
+    [Fact]
+    public async Task SigtermStopsTheServerWithinSecondsWhileASiteIsConnectedAndAnUploadStalls()
+    {
+        using var deployment = new Deployment(sites: 1);
+        var server = deployment.Server();
+        await server.WaitFor("listening", Short);
+        var site = deployment.Site("site-1");
+        await server.WaitFor("site site-1 connected", Short);
+        // A result upload that never sends its header: what a site on a stalled link looks like to the server.
+        using var kit = StartupKit.Load(deployment.Kit("site-1"));
+        using var channel = Channels.ToServer(kit);
+        using var stalled = new Federation.Protocol.Federation.FederationClient(channel).SubmitResult();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        server.Terminate();
+
+        // A service manager waits about 10 s before it kills; an open call must not hold the server that long.
+        Assert.Equal(0, await server.Exited(TimeSpan.FromSeconds(10)));
+        Assert.Contains("server server stopping", server.Output);
+        Assert.False(site.HasExited);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using FedPrompt.Model;
+using FedPrompt.Formats;
 using FedPrompt.Testing;
 
 namespace FedPrompt.Model.Tests;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Model.Checkpoints;
 using FedPrompt.Testing;

@@ -1,3 +1,4 @@
+using FedPrompt.Formats.Checkpoints;
 using FedPrompt.Testing;
 using System.Formats.Tar;
 using System.Text.Json.Nodes;
@@ -119,11 +120,11 @@ public class LoadingErrorTests
     {
         // The fixture re-saved with an lm_head that differs from wte.
         using var copy = CopyOf("tiny-gpt2");
-        var weights = FedPrompt.Model.Checkpoints.SafeTensorsFile.Open(copy.File("model.safetensors"));
-        var tensors = weights.Tensors.Values.Select(FedPrompt.Model.Checkpoints.SafeTensorsEntry.FromStored).ToList();
+        var weights = FedPrompt.Formats.Checkpoints.SafeTensorsFile.Open(copy.File("model.safetensors"));
+        var tensors = weights.Tensors.Values.Select(FedPrompt.Formats.Checkpoints.SafeTensorsEntry.FromStored).ToList();
         var wte = weights.Tensors["wte.weight"];
-        tensors.Add(FedPrompt.Model.Checkpoints.SafeTensorsEntry.FromBytes("lm_head.weight", wte.DType, wte.Shape, Enumerable.Repeat((byte)1, (int)wte.ByteCount).ToArray()));
-        FedPrompt.Model.Checkpoints.SafeTensorsWriter.WriteFile(copy.File("other.safetensors"), tensors);
+        tensors.Add(FedPrompt.Formats.Checkpoints.SafeTensorsEntry.FromBytes("lm_head.weight", wte.DType, wte.Shape, Enumerable.Repeat((byte)1, (int)wte.ByteCount).ToArray()));
+        FedPrompt.Formats.Checkpoints.SafeTensorsWriter.WriteFile(copy.File("other.safetensors"), tensors);
         weights.Dispose();
         File.Move(copy.File("other.safetensors"), copy.File("model.safetensors"), overwrite: true);
         var error = Assert.Throws<NotSupportedException>(() => LanguageModel.Load(copy.Path));

@@ -1,3 +1,4 @@
+using FedPrompt.Formats.Settings;
 using FedPrompt.Testing;
 using System.Text.Json;
 using FedPrompt.Model;

@@ -1,6 +1,6 @@
+using FedPrompt.Formats.Checkpoints;
 using FedPrompt.Testing;
 using FedPrompt.Model;
-using FedPrompt.Model.Checkpoints;
 
 namespace FedPrompt.Model.Tests;
 

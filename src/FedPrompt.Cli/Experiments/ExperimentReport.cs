@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Settings;
+
 namespace FedPrompt.Cli.Experiments;
 
 /// <summary>A validation-loss curve: epochs for a site alone, rounds for FedAvg (one local epoch each).</summary>

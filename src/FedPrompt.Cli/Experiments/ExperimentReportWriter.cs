@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using FedPrompt.Model;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Cli.Experiments;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Artefacts;

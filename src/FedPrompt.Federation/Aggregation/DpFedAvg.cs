@@ -1,6 +1,6 @@
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Privacy;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Federation.Aggregation;
 

@@ -1,5 +1,5 @@
 using FedPrompt.Federation.Models;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Federation.Aggregation;
 

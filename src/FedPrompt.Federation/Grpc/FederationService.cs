@@ -4,12 +4,19 @@ using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Wire;
 using Google.Protobuf;
 using global::Grpc.Core;
+using Microsoft.Extensions.Hosting;
 
 namespace FedPrompt.Federation.Grpc;
 
 /// <summary>The site-facing gRPC service: identity from the client certificate, payloads in chunks, everything else in <see cref="FederationServer"/>.</summary>
-public sealed class FederationService(FederationServer server, Func<ServerCallContext, PeerIdentity> identify) : Protocol.Federation.FederationBase
+public sealed class FederationService(FederationServer server, Func<ServerCallContext, PeerIdentity> identify, IHostApplicationLifetime lifetime)
+    : Protocol.Federation.FederationBase
 {
+    /// <summary>A transfer ends when its site goes or the server stops: Kestrel's graceful stop
+    /// otherwise waits for it, and a site on a stalled link would hold the server up.</summary>
+    CancellationTokenSource TransferCancel(ServerCallContext context) =>
+        CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+
     string Site(ServerCallContext context)
     {
         var peer = identify(context);
@@ -31,12 +38,13 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
             await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header });
             return;
         }
-        await server.Transfers.WaitAsync(context.CancellationToken);
+        using var cancel = TransferCancel(context);
+        await server.Transfers.WaitAsync(cancel.Token);
         try
         {
-            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header });
+            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header }, cancel.Token);
             foreach (var chunk in Payloads.Chunks(payload, server.Options.ChunkBytes))
-                await responseStream.WriteAsync(new TaskMessage { Chunk = chunk });
+                await responseStream.WriteAsync(new TaskMessage { Chunk = chunk }, cancel.Token);
         }
         finally
         {
@@ -47,13 +55,14 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
     public override async Task<ResultReply> SubmitResult(IAsyncStreamReader<ResultMessage> requestStream, ServerCallContext context)
     {
         var site = Site(context);
-        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.PartCase != ResultMessage.PartOneofCase.Header)
+        using var cancel = TransferCancel(context);
+        if (!await requestStream.MoveNext(cancel.Token) || requestStream.Current.PartCase != ResultMessage.PartOneofCase.Header)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "a result starts with its header"));
         using var upload = Call(() => server.BeginResult(site, requestStream.Current.Header));
-        await server.Transfers.WaitAsync(context.CancellationToken);
+        await server.Transfers.WaitAsync(cancel.Token);
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken))
+            while (await requestStream.MoveNext(cancel.Token))
             {
                 if (requestStream.Current.PartCase != ResultMessage.PartOneofCase.Chunk)
                     throw new RpcException(new Status(StatusCode.InvalidArgument, "only payload chunks may follow a result's header"));

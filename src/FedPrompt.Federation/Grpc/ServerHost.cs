@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FedPrompt.Federation.Grpc;
@@ -15,6 +16,10 @@ namespace FedPrompt.Federation.Grpc;
 /// the project CA's clients), the site and admin gRPC services.</summary>
 public sealed class ServerHost : IAsyncDisposable
 {
+    /// <summary>How long a stop waits for calls still open (admin uploads and downloads among them)
+    /// before it drops them: well inside the ~10 s a service manager gives before it kills.</summary>
+    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
+
     readonly WebApplication _app;
 
     ServerHost(WebApplication app, int port)
@@ -45,6 +50,7 @@ public sealed class ServerHost : IAsyncDisposable
             options.MaxReceiveMessageSize = server.Options.ChunkBytes + (1 << 20);
             options.MaxSendMessageSize = server.Options.ChunkBytes + (1 << 20);
         });
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = StopGrace);
         builder.Services.AddSingleton(server);
         builder.Services.AddSingleton<Func<ServerCallContext, PeerIdentity>>(context =>
             PeerIdentity.From(context.GetHttpContext().Connection.ClientCertificate

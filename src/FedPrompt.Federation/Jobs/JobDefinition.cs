@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
-using FedPrompt.Tuning;
 
 namespace FedPrompt.Federation.Jobs;
 

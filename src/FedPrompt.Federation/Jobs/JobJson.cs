@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FedPrompt.Tuning;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Jobs;
 

@@ -1,4 +1,5 @@
-using FedPrompt.Tuning;
+using FedPrompt.Formats.Settings;
+
 
 namespace FedPrompt.Federation.Jobs;
 

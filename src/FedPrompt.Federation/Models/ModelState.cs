@@ -1,4 +1,5 @@
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
+
 
 namespace FedPrompt.Federation.Models;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Federation.Models;
 

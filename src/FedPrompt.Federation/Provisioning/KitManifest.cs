@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FedPrompt.Model;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Provisioning;
 

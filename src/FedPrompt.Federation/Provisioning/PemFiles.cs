@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using FedPrompt.Model;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Provisioning;
 

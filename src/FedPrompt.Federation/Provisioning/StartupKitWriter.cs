@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using FedPrompt.Model;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Provisioning;
 

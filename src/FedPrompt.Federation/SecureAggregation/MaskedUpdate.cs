@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Federation.SecureAggregation;
 

@@ -3,9 +3,9 @@ using FedPrompt.Federation.Aggregation;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Protocol;
-using FedPrompt.Model.Checkpoints;
 using FedPrompt.Federation.Wire;
-using FedPrompt.Tuning.Artefacts;
+using FedPrompt.Formats.Artefacts;
+using FedPrompt.Formats.Checkpoints;
 using Microsoft.Extensions.Logging;
 
 namespace FedPrompt.Federation.Server;

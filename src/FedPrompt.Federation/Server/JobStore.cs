@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FedPrompt.Federation.Models;
-using FedPrompt.Model;
-using FedPrompt.Tuning.Metrics;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Metrics;
 
 namespace FedPrompt.Federation.Server;
 

@@ -2,7 +2,7 @@ using FedPrompt.Federation.Wire;
 
 namespace FedPrompt.Federation.Site;
 
-/// <summary>A site's training logic as the executor drives it; <see cref="SiteLearner"/> p-tunes, a
+/// <summary>A site's training logic as the executor drives it; SiteLearner (FedPrompt.Federation.Site, which runs the model) p-tunes, a
 /// benchmark's stand-in only produces updates of the right shape.</summary>
 public interface ISiteLearner
 {

@@ -1,4 +1,5 @@
-using FedPrompt.Tuning.Artefacts;
+using FedPrompt.Formats.Artefacts;
+
 
 namespace FedPrompt.Federation.Wire;
 

@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Checkpoints;
+
 namespace FedPrompt.Model.Checkpoints;
 
 /// <summary>Several checkpoint files (shards) seen as one; a tensor name may appear in only one of them.</summary>

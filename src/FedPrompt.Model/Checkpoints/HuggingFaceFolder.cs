@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Model.Checkpoints;
 
@@ -75,8 +77,8 @@ public static partial class HuggingFaceFolder
     public static ITensorSource OpenWeights(string folder)
     {
         string Of(string file) => Path.Combine(folder, file);
-        if (File.Exists(Of(SafeTensorsFile))) return Checkpoints.SafeTensorsFile.Open(Of(SafeTensorsFile));
-        if (File.Exists(Of(SafeTensorsIndex))) return OpenSharded(Of(SafeTensorsIndex), Checkpoints.SafeTensorsFile.Open);
+        if (File.Exists(Of(SafeTensorsFile))) return Formats.Checkpoints.SafeTensorsFile.Open(Of(SafeTensorsFile));
+        if (File.Exists(Of(SafeTensorsIndex))) return OpenSharded(Of(SafeTensorsIndex), Formats.Checkpoints.SafeTensorsFile.Open);
         if (File.Exists(Of(PickleFile))) return TorchZipCheckpoint.Open(Of(PickleFile));
         if (File.Exists(Of(PickleIndex))) return OpenSharded(Of(PickleIndex), TorchZipCheckpoint.Open);
         throw new FileNotFoundException($"{folder}: no weights found (looked for {SafeTensorsFile}, {SafeTensorsIndex}, {PickleFile}, {PickleIndex})");

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using YamlDotNet.Serialization;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Model.Checkpoints;
 

@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Checkpoints;
+
 namespace FedPrompt.Model.Checkpoints;
 
 /// <summary>

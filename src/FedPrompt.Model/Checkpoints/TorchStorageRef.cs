@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Checkpoints;
+
 namespace FedPrompt.Model.Checkpoints;
 
 /// <summary>A storage a torch.save pickle refers to by persistent id; its bytes are the zip entry

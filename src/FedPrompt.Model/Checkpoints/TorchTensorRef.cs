@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Checkpoints;
+
 namespace FedPrompt.Model.Checkpoints;
 
 /// <summary>A tensor a torch.save pickle rebuilds: a strided view of a storage, offsets and strides counted

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Model.Checkpoints;
 

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Model.Checkpoints;
 

@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Checkpoints;
+
 using static TorchSharp.torch;
 
 namespace FedPrompt.Model.Checkpoints;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Native;
 using FedPrompt.Model.Training;
 using TorchSharp;

@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Settings;
+
 namespace FedPrompt.Model.Pretraining;
 
 /// <summary>Everything that determines a pretraining run; recorded beside its output.</summary>

@@ -1,3 +1,5 @@
+using FedPrompt.Formats;
+
 namespace FedPrompt.Model.Tokenization;
 
 /// <summary>

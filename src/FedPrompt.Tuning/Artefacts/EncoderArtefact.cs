@@ -1,7 +1,8 @@
+using FedPrompt.Formats.Artefacts;
+using FedPrompt.Formats.Checkpoints;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
-using FedPrompt.Model.Checkpoints;
 using FedPrompt.Tuning.Encoders;
-using FedPrompt.Tuning.Templates;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Tuning.Artefacts;
@@ -17,7 +18,7 @@ public static class EncoderArtefact
 {
     public static void Save(string path, PromptEncoder encoder, TaskTemplate template, IReadOnlyList<string> answers, LanguageModel baseModel)
     {
-        var header = new EncoderHeader(encoder.Settings, template.ToJson(), answers, BaseModelIdentity.Of(baseModel));
+        var header = new EncoderHeader(encoder.Settings, template.ToJson(), answers, baseModel.Identity);
         SafeTensorsWriter.WriteFile(path, EncoderWeights.Entries(encoder), new Dictionary<string, string> { [EncoderHeader.MetadataKey] = header.ToJson() });
     }
 
@@ -34,7 +35,7 @@ public static class EncoderArtefact
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: prompt encoder not found", path);
         using var file = SafeTensorsFile.Open(path);
         var header = Header(file, path);
-        var expected = BaseModelIdentity.Of(baseModel);
+        var expected = baseModel.Identity;
         if (header.BaseModel.Architecture != expected.Architecture)
             throw new InvalidDataException($"{path}: this prompt encoder was trained on a different base model ({header.BaseModel.Architecture}); the model given is {expected.Architecture}");
         if (header.BaseModel.Fingerprint != expected.Fingerprint)

@@ -1,4 +1,4 @@
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 using FedPrompt.Tuning.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;

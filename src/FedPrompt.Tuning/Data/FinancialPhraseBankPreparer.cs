@@ -1,6 +1,6 @@
 using System.Text;
+using FedPrompt.Formats;
 
-using FedPrompt.Model;
 
 namespace FedPrompt.Tuning.Data;
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using FedPrompt.Formats.Settings;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Tuning.Encoders;

@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Settings;
+
 namespace FedPrompt.Tuning.Training;
 
 /// <summary>One line of metrics.jsonl: an epoch's training loss and the validation loss after it, and

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using FedPrompt.Model;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Metrics;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Tuning.Artefacts;
-using FedPrompt.Tuning.Metrics;
 
 namespace FedPrompt.Tuning.Training;
 

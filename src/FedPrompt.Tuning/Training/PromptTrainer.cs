@@ -1,3 +1,4 @@
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Training;
 using FedPrompt.Tuning.Templates;
 using TorchSharp;

@@ -1,4 +1,5 @@
-using FedPrompt.Tuning.Metrics;
+using FedPrompt.Formats.Metrics;
+
 
 namespace FedPrompt.Tuning.Training;
 

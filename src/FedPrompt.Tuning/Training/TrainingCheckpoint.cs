@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FedPrompt.Model;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Artefacts;
+using FedPrompt.Formats.Checkpoints;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Tuning.Artefacts;
 using FedPrompt.Tuning.Templates;
 using TorchSharp;
@@ -45,7 +47,7 @@ public static class TrainingCheckpoint
     {
         var encoder = session.Model.Encoder;
         var states = AdamWStates(session);
-        var header = new Header(SettingsOf(session), BaseModelIdentity.Of(session.Model.Base), session.Model.Base.Precision.Name(),
+        var header = new Header(SettingsOf(session), session.Model.Base.Identity, session.Model.Base.Precision.Name(),
             Fingerprint(session.Train), Fingerprint(session.Validation), session.Trainer.Position,
             states.Select(s => s.State.step).ToArray(), run.History, run.BestEpoch, run.BestValidationLoss);
         using var generator = get_rng_state();
@@ -100,7 +102,7 @@ public static class TrainingCheckpoint
     /// <summary>What makes the session another run than the checkpointed one, or null if nothing does.</summary>
     static string? Difference(Header was, TuningSession now)
     {
-        var model = BaseModelIdentity.Of(now.Model.Base);
+        var model = now.Model.Base.Identity;
         if (was.BaseModel != model)
             return $"the interrupted run trained on another base model ({was.BaseModel.Architecture}, fingerprint {Short(was.BaseModel.Fingerprint)}; this one is {model.Architecture}, {Short(model.Fingerprint)})";
         var precision = now.Model.Base.Precision.Name();

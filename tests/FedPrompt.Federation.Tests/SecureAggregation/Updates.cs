@@ -1,7 +1,7 @@
 using FedPrompt.Federation.Aggregation;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.SecureAggregation;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Federation.Tests.SecureAggregation;
 

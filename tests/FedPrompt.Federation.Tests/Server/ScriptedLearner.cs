@@ -1,7 +1,7 @@
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Site;
 using FedPrompt.Federation.Wire;
-using FedPrompt.Tuning.Artefacts;
+using FedPrompt.Formats.Artefacts;
 
 namespace FedPrompt.Federation.Tests.Server;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Model.Tests.Checkpoints;
 

@@ -1,4 +1,5 @@
-using FedPrompt.Model.Checkpoints;
+using FedPrompt.Formats.Checkpoints;
+
 using static FedPrompt.Model.Tests.Checkpoints.CheckpointFixtures;
 
 namespace FedPrompt.Model.Tests.Checkpoints;

@@ -1,3 +1,4 @@
+using FedPrompt.Formats.Checkpoints;
 using FedPrompt.Model.Checkpoints;
 using static FedPrompt.Model.Tests.Checkpoints.CheckpointFixtures;
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Pretraining;
 using FedPrompt.Testing;
 

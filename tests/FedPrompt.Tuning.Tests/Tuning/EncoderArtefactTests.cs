@@ -1,9 +1,9 @@
+using FedPrompt.Formats.Checkpoints;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
-using FedPrompt.Model.Checkpoints;
 using FedPrompt.Testing;
 using FedPrompt.Tuning.Artefacts;
 using FedPrompt.Tuning.Encoders;
-using FedPrompt.Tuning.Templates;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Tuning.Tests.Tuning;

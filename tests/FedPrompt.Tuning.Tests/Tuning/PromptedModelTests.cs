@@ -1,3 +1,4 @@
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Testing;
 using FedPrompt.Tuning.Encoders;
@@ -100,7 +101,7 @@ public class PromptedModelTests
         var before = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.clone());
         var (prompted, examples) = Setup(type, model, count: 8);
         var encoderBefore = prompted.Encoder.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
-        var trainer = new Training.PromptTrainer(prompted, new Training.TrainingOptions { GlobalBatchSize = 4, MicroBatchSize = 2, WarmupSteps = 0, LearningRate = 1e-2 });
+        var trainer = new Training.PromptTrainer(prompted, new Formats.Settings.TrainingOptions { GlobalBatchSize = 4, MicroBatchSize = 2, WarmupSteps = 0, LearningRate = 1e-2 });
         trainer.TrainEpoch(examples);
 
         Assert.Equal(2, trainer.Step);

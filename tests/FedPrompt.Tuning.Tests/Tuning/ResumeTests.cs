@@ -1,7 +1,6 @@
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Testing;
-using FedPrompt.Tuning.Encoders;
-using FedPrompt.Tuning.Templates;
 using FedPrompt.Tuning.Training;
 
 namespace FedPrompt.Tuning.Tests.Tuning;

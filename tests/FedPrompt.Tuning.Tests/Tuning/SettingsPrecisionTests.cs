@@ -1,4 +1,4 @@
-using FedPrompt.Model;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Testing;
 
 namespace FedPrompt.Tuning.Tests.Tuning;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Testing;
 using FedPrompt.Tuning.Data;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
+using FedPrompt.Formats.Metrics;
 using FedPrompt.Testing;
-using FedPrompt.Tuning.Metrics;
 using Google.Protobuf;
 
 namespace FedPrompt.Tuning.Tests.Tuning;

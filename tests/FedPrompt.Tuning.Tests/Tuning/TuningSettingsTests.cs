@@ -1,3 +1,5 @@
+using FedPrompt.Formats.Settings;
+
 namespace FedPrompt.Tuning.Tests.Tuning;
 
 /// <summary>A settings file's mistakes are named by key and line, in JSON's words rather than .NET's.</summary>

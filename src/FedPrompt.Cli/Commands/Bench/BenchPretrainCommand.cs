@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Text.Json;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using FedPrompt.Model.Pretraining;

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using FedPrompt.Formats;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using FedPrompt.Tuning;

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using Spectre.Console.Cli;
 
@@ -21,7 +22,7 @@ public class BenchShapeSettings : CommandSettings
     [CommandOption("--precision <P>")] [Description("The frozen model's precision: auto, bf16 or fp32 (default auto: bf16 where the CPU has native bf16)")]
     public string Precision { get; init; } = "auto";
 
-    public FedPrompt.Model.Precision ResolvedPrecision => FedPrompt.Model.Precisions.Resolve(FedPrompt.Model.Precisions.Parse(Precision, "--precision"));
+    public FedPrompt.Formats.Settings.Precision ResolvedPrecision => FedPrompt.Formats.Settings.Precisions.Resolve(FedPrompt.Formats.Settings.Precisions.Parse(Precision, "--precision"));
 
     /// <summary>The shape's config with the vocabulary and positions the benchmark needs.</summary>
     /// <param name="vocabulary">Null keeps a published shape's own vocabulary.</param>

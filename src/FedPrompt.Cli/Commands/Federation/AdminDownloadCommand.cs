@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using FedPrompt.Federation.Protocol;
 using FedPrompt.Federation.Wire;
-using FedPrompt.Model;
+using FedPrompt.Formats;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Federation;

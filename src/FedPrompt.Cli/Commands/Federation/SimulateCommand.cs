@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
+using FedPrompt.Formats.Settings;
 using Spectre.Console;
 using Microsoft.Extensions.Logging;
 using Spectre.Console.Cli;

@@ -1,6 +1,7 @@
 using System.ComponentModel;
-using FedPrompt.Model.Checkpoints;
 using Spectre.Console.Cli;
+using FedPrompt.Formats.Checkpoints;
+using FedPrompt.Formats.Settings;
 
 namespace FedPrompt.Cli.Commands.Model;
 
@@ -23,7 +24,7 @@ public sealed class ModelConvertCommand : Command<ModelConvertCommand.Settings>
             _ => throw new ArgumentException($"--dtype {settings.DType}: expected f32, f16 or bf16"),
         };
         // Loaded in fp32 unless asked otherwise: a bf16 model in memory would round an fp32 or fp16 file's weights.
-        using var model = settings.LoadModel(FedPrompt.Model.Precision.Fp32);
+        using var model = settings.LoadModel(FedPrompt.Formats.Settings.Precision.Fp32);
         model.Save(settings.Out, dtype);
         Console.Out.WriteLine($"{model.Origin} → {settings.Out} ({dtype})");
         return 0;

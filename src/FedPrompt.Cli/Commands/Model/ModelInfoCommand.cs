@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using FedPrompt.Model;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Native;
 using Spectre.Console.Cli;
 

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
-using FedPrompt.Model;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Pretraining;
 using Spectre.Console.Cli;
 

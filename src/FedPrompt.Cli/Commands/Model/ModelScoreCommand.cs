@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Text.Json;
-using FedPrompt.Model;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Model;

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using Spectre.Console.Cli;
@@ -26,7 +27,7 @@ public class ModelSettings : CommandSettings
     public string? Precision { get; init; }
 
     /// <param name="fromSettings">The precision a job or settings file asks for; --precision overrides it.</param>
-    public LanguageModel LoadModel(FedPrompt.Model.Precision fromSettings = FedPrompt.Model.Precision.Auto)
+    public LanguageModel LoadModel(FedPrompt.Formats.Settings.Precision fromSettings = FedPrompt.Formats.Settings.Precision.Auto)
     {
         TorchNative.EnsureLoaded();
         if (Threads is { } threads) torch.set_num_threads(threads);

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using FedPrompt.Model;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Native;
 using FedPrompt.Model.Pretraining;
 using Spectre.Console;

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Model;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Artefacts;

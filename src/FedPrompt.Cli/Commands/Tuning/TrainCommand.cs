@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using FedPrompt.Cli.Commands.Model;
-using FedPrompt.Model;
+using FedPrompt.Formats.Settings;
 using FedPrompt.Tuning;
-using FedPrompt.Tuning.Encoders;
 using FedPrompt.Tuning.Templates;
 using FedPrompt.Tuning.Training;
 using Spectre.Console;
@@ -54,7 +53,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         /// <summary>The settings file (or the reference's defaults) with the flags applied.</summary>
         public TuningSettings TuningSettings()
         {
-            var settings = SettingsFile is null ? new TuningSettings() : FedPrompt.Tuning.TuningSettings.Load(SettingsFile);
+            var settings = SettingsFile is null ? new TuningSettings() : FedPrompt.Formats.Settings.TuningSettings.Load(SettingsFile);
             var template = Template is null ? settings.Template : TaskTemplate.Load(Template);
             var encoder = settings.Encoder with
             {

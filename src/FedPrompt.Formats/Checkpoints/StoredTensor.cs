@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>Element types a checkpoint may hold on disk, named as safetensors names them.</summary>
 public enum StoredDType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool }

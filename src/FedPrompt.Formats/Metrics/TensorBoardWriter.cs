@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using FedPrompt.Model;
 
-namespace FedPrompt.Tuning.Metrics;
+namespace FedPrompt.Formats.Metrics;
 
 /// <summary>One scalar point of a TensorBoard curve.</summary>
 public sealed record Scalar(string Tag, long Step, double Value, DateTimeOffset Time);

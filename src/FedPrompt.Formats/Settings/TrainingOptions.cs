@@ -1,4 +1,4 @@
-namespace FedPrompt.Tuning.Training;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>Optimisation settings; the defaults are the reference's (NeMo 23.02 p-tuning).</summary>
 public sealed record TrainingOptions

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace FedPrompt.Model;
+namespace FedPrompt.Formats;
 
 /// <summary>
 /// Writes a file so that readers, and a crash, only ever see the old contents or the complete new

@@ -1,11 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FedPrompt.Model;
-using FedPrompt.Tuning.Encoders;
-using FedPrompt.Tuning.Templates;
-using FedPrompt.Tuning.Training;
 
-namespace FedPrompt.Tuning;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>
 /// What a site needs to p-tune: the task template, the prompt encoder's shape, the optimisation

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace FedPrompt.Tuning.Encoders;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>The prompt-encoder families. The first three are NeMo's input-level p-tuning (virtual
 /// token embeddings at the input); <see cref="Deep"/> is deep prompt tuning (P-Tuning v2), with

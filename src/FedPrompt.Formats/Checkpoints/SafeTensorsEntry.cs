@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>One tensor for <see cref="SafeTensorsWriter"/>: name, dtype, shape, and a callback that writes
 /// its <see cref="ByteCount"/> bytes (contiguous, row-major, little-endian) when its turn comes, so the

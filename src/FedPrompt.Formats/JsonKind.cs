@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace FedPrompt.Model;
+namespace FedPrompt.Formats;
 
 /// <summary>What a value of a .NET type looks like in JSON, for error messages read by whoever wrote
 /// the file: "a number", "a list of whole numbers" (never "Nullable`1" or "Int32").</summary>

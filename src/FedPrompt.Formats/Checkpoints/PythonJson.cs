@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>
 /// Builds JSON text exactly as Python's <c>json.dumps(value, sort_keys=True, separators=(",", ":"),

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace FedPrompt.Tuning.Templates;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>Reads and writes a <see cref="TaskTemplate"/> in NeMo's key names inside larger JSON documents.</summary>
 public sealed class TaskTemplateJsonConverter : JsonConverter<TaskTemplate>

@@ -1,6 +1,7 @@
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Site;
+using FedPrompt.Formats;
 using FedPrompt.Model;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>A tensor of a <see cref="SafeTensorsFile"/>: its bytes are stored exactly as ReadInto
 /// returns them, so reading is one positioned read.</summary>

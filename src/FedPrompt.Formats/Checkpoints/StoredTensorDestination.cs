@@ -1,4 +1,5 @@
-namespace FedPrompt.Model.Checkpoints;
+
+namespace FedPrompt.Formats.Checkpoints;
 
 internal static class StoredTensorDestination
 {

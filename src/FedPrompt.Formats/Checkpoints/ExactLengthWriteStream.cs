@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>Passes writes through to another stream, refusing to go past a fixed length, so a tensor
 /// callback that writes too much fails before it corrupts the next tensor's data.</summary>

@@ -1,17 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using FedPrompt.Model;
-using FedPrompt.Tuning.Encoders;
-using FedPrompt.Tuning.Templates;
+using FedPrompt.Formats.Settings;
 
-namespace FedPrompt.Tuning.Artefacts;
-
-/// <summary>The base model a prompt encoder belongs to: its architecture and a hash of its weights.</summary>
-public sealed record BaseModelIdentity(string Architecture, string Fingerprint)
-{
-    public static BaseModelIdentity Of(LanguageModel model) => new(model.Config.Describe(), model.Fingerprint);
-}
+namespace FedPrompt.Formats.Artefacts;
 
 /// <summary>What a saved prompt encoder records beside its weights: how to rebuild it, the task it
 /// was trained for, and the base model it works with.</summary>
@@ -19,7 +11,7 @@ public sealed record EncoderHeader(PromptEncoderSettings Encoder, JsonObject Tem
 {
     public const string MetadataKey = "fedprompt.prompt_encoder";
 
-    public TaskTemplate TaskTemplate(string origin) => Templates.TaskTemplate.FromJson(Template, $"{origin} (template)");
+    public TaskTemplate TaskTemplate(string origin) => Settings.TaskTemplate.FromJson(Template, $"{origin} (template)");
 
     static readonly JsonSerializerOptions Options = new()
     {

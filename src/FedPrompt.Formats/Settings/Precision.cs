@@ -1,7 +1,6 @@
 using System.Runtime.Intrinsics.X86;
-using static TorchSharp.torch;
 
-namespace FedPrompt.Model;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>
 /// How the frozen model computes. <see cref="Bf16"/> holds its weights in bfloat16 (half of fp32's
@@ -30,9 +29,6 @@ public static class Precisions
     /// <summary>What <paramref name="precision"/> means on this machine: never <see cref="Precision.Auto"/>.</summary>
     public static Precision Resolve(this Precision precision) =>
         precision == Precision.Auto ? (CpuHasNativeBf16 ? Precision.Bf16 : Precision.Fp32) : precision;
-
-    public static ScalarType ScalarType(this Precision precision) =>
-        precision.Resolve() == Precision.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
 
     public static string Name(this Precision precision) => precision switch
     {

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FedPrompt.Model;
 
-namespace FedPrompt.Tuning;
+namespace FedPrompt.Formats;
 
 /// <summary>
 /// A JSON settings error in the words of whoever wrote the file. System.Text.Json's messages name

@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>
 /// Writes safetensors: the header (keys sorted, compact JSON, padded with spaces to a multiple of 8 bytes),

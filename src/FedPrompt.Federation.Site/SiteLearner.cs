@@ -2,18 +2,14 @@ using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Privacy;
 using FedPrompt.Federation.Wire;
+using FedPrompt.Formats.Checkpoints;
 using FedPrompt.Model;
-using FedPrompt.Model.Checkpoints;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Artefacts;
-using FedPrompt.Tuning.Training;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace FedPrompt.Federation.Site;
-
-/// <summary>What a train task sends back.</summary>
-public sealed record TrainOutcome(byte[] Difference, long Steps, Dictionary<string, double> Metrics);
 
 /// <summary>
 /// The training logic of a site (NVFlare's learner, apart from the executor that talks to the
@@ -46,7 +42,7 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
             _noiseKey = config.Privacy?.CreateNoiseKey();
         }
         var session = _session!;
-        var info = new SiteInfo(BaseModelIdentity.Of(model), session.Answers, session.Train.Count, session.Validation.Count);
+        var info = new SiteInfo(model.Identity, session.Answers, session.Train.Count, session.Validation.Count);
         return (info, EncoderBytes());
     }
 

@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>Byte counts of shapes that come from files or callers, so overflow must be an error rather
 /// than a wrapped-around size.</summary>

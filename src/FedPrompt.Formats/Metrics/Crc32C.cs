@@ -1,4 +1,4 @@
-namespace FedPrompt.Tuning.Metrics;
+namespace FedPrompt.Formats.Metrics;
 
 /// <summary>CRC-32C (Castagnoli), the checksum TensorBoard's record format uses.</summary>
 public static class Crc32C

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using FedPrompt.Model;
 
-namespace FedPrompt.Tuning.Templates;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>
 /// A task template in NeMo's format: a prompt with &lt;|VIRTUAL_PROMPT_i|&gt; markers and {field}

@@ -1,4 +1,4 @@
-namespace FedPrompt.Model.Checkpoints;
+namespace FedPrompt.Formats.Checkpoints;
 
 /// <summary>
 /// A safetensors file opened for reading. Only the header is read up front; each tensor's bytes are read

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FedPrompt.Model;
 
-namespace FedPrompt.Tuning;
+namespace FedPrompt.Formats.Settings;
 
 /// <summary>A <see cref="Precision"/> as the words users write ("auto", "bf16", "fp32"), with an error that lists them.</summary>
 public sealed class PrecisionJsonConverter : JsonConverter<Precision>
