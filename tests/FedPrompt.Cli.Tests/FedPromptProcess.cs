@@ -64,6 +64,13 @@ public sealed class FedPromptProcess : IDisposable
     public static FedPromptProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(args, environment);
 
     /// <summary>Runs to completion (or fails the test after <paramref name="timeout"/>).</summary>
+    /// <summary>A run's stdout, after asserting it succeeded (its stderr and stdout are the failure message).</summary>
+    public static string Ok((int ExitCode, string Output, string Error) run)
+    {
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        return run.Output;
+    }
+
     public static (int ExitCode, string Output, string Error) Run(TimeSpan timeout, params string[] args)
     {
         using var process = Start(args);

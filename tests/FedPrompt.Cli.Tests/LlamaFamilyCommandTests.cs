@@ -10,11 +10,6 @@ public class LlamaFamilyCommandTests
 {
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    static string Ok((int ExitCode, string Output, string Error) run)
-    {
-        Assert.True(run.ExitCode == 0, run.Error + run.Output);
-        return run.Output;
-    }
 
     static JsonElement Expected(string fixture) => RepositoryFiles.LlamaExpected.GetProperty("fixtures").GetProperty(fixture);
 
@@ -28,7 +23,7 @@ public class LlamaFamilyCommandTests
     public void ScoreTokenizesAsTheFamilyDoesAndMatchesTheReference(string fixture)
     {
         var expected = Expected(fixture);
-        var json = JsonDocument.Parse(Ok(FedPromptProcess.Run(Timeout, "model", "score", "--model", RepositoryFiles.Engine(fixture),
+        var json = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "model", "score", "--model", RepositoryFiles.Engine(fixture),
             "--text", expected.GetProperty("text").GetString()!, "--precision", "fp32"))).RootElement;
         Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()), json.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()));
         var reference = expected.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToList();
@@ -40,7 +35,7 @@ public class LlamaFamilyCommandTests
     [Fact]
     public void InfoNamesTheFamilyAndItsFeatures()
     {
-        var info = JsonDocument.Parse(Ok(FedPromptProcess.Run(Timeout, "model", "info", "--model", RepositoryFiles.Engine("tiny-qwen3"), "--json"))).RootElement;
+        var info = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "model", "info", "--model", RepositoryFiles.Engine("tiny-qwen3"), "--json"))).RootElement;
         var architecture = info.GetProperty("architecture").GetString()!;
         Assert.Contains("Llama architecture (qwen3)", architecture);
         Assert.Contains("4 heads sharing 2 key/value heads of size 16", architecture);
@@ -59,15 +54,15 @@ public class LlamaFamilyCommandTests
         File.WriteAllLines(In("train.jsonl"), File.ReadLines(RepositoryFiles.Fixture("financial_phrase_bank_train.jsonl")).Take(24));
         File.WriteAllLines(In("val.jsonl"), File.ReadLines(RepositoryFiles.Fixture("financial_phrase_bank_val.jsonl")).Take(12));
 
-        var train = Ok(FedPromptProcess.Run(Timeout, "train", "--model", model, "--train", In("train.jsonl"), "--validation", In("val.jsonl"),
+        var train = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "train", "--model", model, "--train", In("train.jsonl"), "--validation", In("val.jsonl"),
             "--encoder", encoder, "--epochs", "2", "--lr", "0.01", "--global-batch", "8", "--micro-batch", "4", "--warmup", "1", "--out", In("run")));
         Assert.Contains("epoch 2: train loss", train);
         Assert.Contains("Llama architecture", train);
-        var evaluation = JsonDocument.Parse(Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--encoder", In("run/best.safetensors"),
+        var evaluation = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--encoder", In("run/best.safetensors"),
             "--input", In("val.jsonl"), "--json"))).RootElement;
         Assert.Equal(12, evaluation.GetProperty("examples").GetInt32());
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0, 1);
-        var prediction = Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--encoder", In("run/best.safetensors"),
+        var prediction = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--encoder", In("run/best.safetensors"),
             "--sentence", "Net sales rose .", "--max-new-tokens", "2"));
         Assert.StartsWith("Net sales rose . sentiment:", prediction);
 
@@ -85,7 +80,7 @@ public class LlamaFamilyCommandTests
         var data = Path.Combine(folder.Path, "data");
         TestJobs.WriteData(data, sites: 2);
         var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 1, minClients: 2);
-        var summary = JsonDocument.Parse(Ok(FedPromptProcess.Run(Timeout, "simulate", "--job", job, "--model", RepositoryFiles.Engine("tiny-qwen2"),
+        var summary = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "simulate", "--job", job, "--model", RepositoryFiles.Engine("tiny-qwen2"),
             "--data", data, "--workspace", Path.Combine(folder.Path, "workspace"), "--json"))).RootElement;
         Assert.Equal("finished", summary.GetProperty("status").GetString());
         Assert.True(File.Exists(summary.GetProperty("best_model").GetString()));
@@ -97,7 +92,7 @@ public class LlamaFamilyCommandTests
     public void ConvertWritesAFolderThatLoadsToTheSameModel()
     {
         using var folder = new TemporaryDirectory();
-        Ok(FedPromptProcess.Run(Timeout, "model", "convert", "--model", RepositoryFiles.Engine("tiny-llama-sharded"), "--out", folder.Path, "--dtype", "f32"));
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "model", "convert", "--model", RepositoryFiles.Engine("tiny-llama-sharded"), "--out", folder.Path, "--dtype", "f32"));
         using var original = Model.LanguageModel.Load(RepositoryFiles.Engine("tiny-llama-sharded"), Formats.Settings.Precision.Fp32);
         using var converted = Model.LanguageModel.Load(folder.Path, Formats.Settings.Precision.Fp32);
         Assert.Equal(original.Fingerprint, converted.Fingerprint);
@@ -110,7 +105,7 @@ public class LlamaFamilyCommandTests
     [Fact]
     public void GenerateContinuesALlamaFamilyPrompt()
     {
-        var output = Ok(FedPromptProcess.Run(Timeout, "generate", "--model", RepositoryFiles.Engine("tiny-qwen3"), "--prompt", "The dollar", "--max-new-tokens", "4"));
+        var output = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "generate", "--model", RepositoryFiles.Engine("tiny-qwen3"), "--prompt", "The dollar", "--max-new-tokens", "4"));
         Assert.StartsWith("The dollar", output);
     }
 }

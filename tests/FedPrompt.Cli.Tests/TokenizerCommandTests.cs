@@ -11,11 +11,6 @@ public class TokenizerCommandTests
 
     static string Corpus => RepositoryFiles.Fixtures("tokenizers", "trainer", "corpus.txt");
 
-    static string Ok((int ExitCode, string Output, string Error) run)
-    {
-        Assert.True(run.ExitCode == 0, run.Error + run.Output);
-        return run.Output;
-    }
 
     [Fact]
     public void TrainWritesATokenizerTheEngineLoadsAndReportsIt()
@@ -23,7 +18,7 @@ public class TokenizerCommandTests
         using var folder = new TemporaryDirectory();
         var reuters = Directory.CreateDirectory(folder.File("reuters")).FullName;
         File.Copy(Path.Combine(RepositoryFiles.Root, "data", "reuters21578", "reut2-021.sgm.gz"), Path.Combine(reuters, "reut2-021.sgm.gz"));
-        var output = Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", reuters, "--corpus", Corpus, "--vocab", "600",
+        var output = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", reuters, "--corpus", Corpus, "--vocab", "600",
             "--out", folder.File("tokenizer"), "--compare-gpt2"));
 
         int documents = ReutersCorpus.Read(reuters).Count + TextCorpus.Read(Corpus).Count;
@@ -47,7 +42,7 @@ public class TokenizerCommandTests
     {
         using var folder = new TemporaryDirectory();
         var output = folder.File("tokenizer");
-        Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", Corpus, "--vocab", "300", "--out", output));
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", Corpus, "--vocab", "300", "--out", output));
         var first = File.ReadAllBytes(Path.Combine(output, "tokenizer.json"));
 
         var (exit, _, error) = FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", Corpus, "--vocab", "400", "--out", output);
@@ -55,7 +50,7 @@ public class TokenizerCommandTests
         Assert.Contains($"--out {output} already has a tokenizer.json; give --overwrite", error);
         Assert.Equal(first, File.ReadAllBytes(Path.Combine(output, "tokenizer.json")));
 
-        Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", Corpus, "--vocab", "400", "--out", output, "--overwrite"));
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "tokenizer", "train", "--corpus", Corpus, "--vocab", "400", "--out", output, "--overwrite"));
         Assert.Equal(400, TextTokenizer.ForFolder(output).VocabularySize);
     }
 

@@ -13,11 +13,6 @@ public class TrainRunFolderTests
 
     static string[] Train(TemporaryDirectory folder, params string[] more) => TrainArguments.For(folder, TrainArguments.Lines, ["--warmup", "2", .. more]);
 
-    static string Ok((int ExitCode, string Output, string Error) run)
-    {
-        Assert.True(run.ExitCode == 0, run.Error + run.Output);
-        return run.Output;
-    }
 
     static Dictionary<string, byte[]> Contents(string folder) =>
         Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
@@ -27,7 +22,7 @@ public class TrainRunFolderTests
     {
         using var folder = new TemporaryDirectory();
         var run = TrainArguments.Run(folder);
-        Ok(FedPromptProcess.Run(Timeout, Train(folder, "--epochs", "2")));
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, Train(folder, "--epochs", "2")));
         var before = Contents(run);
 
         var (exit, _, error) = FedPromptProcess.Run(Timeout, Train(folder, "--epochs", "1"));
@@ -35,7 +30,7 @@ public class TrainRunFolderTests
         Assert.Contains($"error: {run} already holds a run (encoder.safetensors, best.safetensors, metrics.jsonl, checkpoint.safetensors, tensorboard{Path.DirectorySeparatorChar}events.out.tfevents.fedprompt); --overwrite replaces it, --resume continues it", error);
         Assert.Equal(before, Contents(run));
 
-        Ok(FedPromptProcess.Run(Timeout, Train(folder, "--epochs", "1", "--overwrite")));
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, Train(folder, "--epochs", "1", "--overwrite")));
         Assert.Equal([1], File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32()));
     }
 
@@ -77,11 +72,11 @@ public class TrainRunFolderTests
             // The number of epochs does not change the schedule (max_steps sets it): ending the resumed
             // run one epoch after the interruption is ending the uninterrupted run there.
             var epochs = (step / 8 + 1).ToString();
-            var resumed = Ok(FedPromptProcess.Run(Timeout, Train(interrupted, "--epochs", epochs, "--resume")));
+            var resumed = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, Train(interrupted, "--epochs", epochs, "--resume")));
             Assert.Contains($"resuming at step {step} of {(step / 8 + 1) * 8}: epoch {step / 8 + 1}, its step {step % 8}", OneLine(resumed));
 
             using var whole = new TemporaryDirectory();
-            Ok(FedPromptProcess.Run(Timeout, Train(whole, "--epochs", epochs)));
+            FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, Train(whole, "--epochs", epochs)));
             Assert.Equal(File.ReadAllBytes(Path.Combine(TrainArguments.Run(whole), "encoder.safetensors")),
                 File.ReadAllBytes(Path.Combine(TrainArguments.Run(interrupted), "encoder.safetensors")));
             Assert.Equal(Losses(TrainArguments.Run(whole)), Losses(TrainArguments.Run(interrupted)));

@@ -8,11 +8,6 @@ public class TuningCommandTests
 {
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    static string Ok((int ExitCode, string Output, string Error) run)
-    {
-        Assert.True(run.ExitCode == 0, run.Error + run.Output);
-        return run.Output;
-    }
 
     [Fact]
     public void PrepareSplitTrainEvaluateAndPredict()
@@ -21,13 +16,13 @@ public class TuningCommandTests
         string In(string name) => Path.Combine(folder.Path, name);
         var model = RepositoryFiles.Engine("tiny-gpt2");
 
-        Ok(FedPromptProcess.Run(Timeout, "data", "prepare", "--out", In("fpb")));
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "data", "prepare", "--out", In("fpb")));
         Assert.Equal(File.ReadAllBytes(RepositoryFiles.Fixture("financial_phrase_bank_train.jsonl")), File.ReadAllBytes(In("fpb/financial_phrase_bank_train.jsonl")));
-        var split = Ok(FedPromptProcess.Run(Timeout, "data", "split", "--input", In("fpb/financial_phrase_bank_train.jsonl"), "--sites", "3", "--out", In("sites")));
+        var split = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "data", "split", "--input", In("fpb/financial_phrase_bank_train.jsonl"), "--sites", "3", "--out", In("sites")));
         Assert.Contains("site-3", split);
 
         // The fixture model has 64 positions: the template without virtual tokens at the input (deep) fits more sentences.
-        var train = Ok(FedPromptProcess.Run(Timeout, "train", "--model", model, "--train", In("sites/site-1.jsonl"), "--validation", In("fpb/financial_phrase_bank_val.jsonl"),
+        var train = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "train", "--model", model, "--train", In("sites/site-1.jsonl"), "--validation", In("fpb/financial_phrase_bank_val.jsonl"),
             "--encoder", "deep", "--epochs", "2", "--lr", "0.05", "--global-batch", "16", "--out", In("run")));
         Assert.Contains("dropped as too long", train);
         Assert.Contains("epoch 2: train loss", train);
@@ -35,13 +30,13 @@ public class TuningCommandTests
         Assert.Equal(2, metrics.Length);
         Assert.True(File.Exists(In("run/best.safetensors")));
 
-        var evaluation = JsonDocument.Parse(Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--encoder", In("run/best.safetensors"),
+        var evaluation = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--encoder", In("run/best.safetensors"),
             "--input", In("fpb/financial_phrase_bank_test.jsonl"), "--json"))).RootElement;
         Assert.Equal([" negative", " neutral", " positive"], evaluation.GetProperty("answers").EnumerateArray().Select(a => a.GetString()));
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0, 1);
         Assert.Equal(evaluation.GetProperty("examples").GetInt32(), evaluation.GetProperty("confusion").EnumerateArray().Sum(r => r.EnumerateArray().Sum(c => c.GetInt32())));
 
-        var prediction = Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--encoder", In("run/best.safetensors"),
+        var prediction = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--encoder", In("run/best.safetensors"),
             "--sentence", "The agreement is valid for four years .", "--max-new-tokens", "3"));
         Assert.StartsWith("The agreement is valid for four years . sentiment:", prediction);
 
@@ -56,7 +51,7 @@ public class TuningCommandTests
     public void MaxStepsEndsTrainingInsideAnEpoch()
     {
         using var folder = new TemporaryDirectory();
-        var output = Ok(FedPromptProcess.Run(Timeout, TrainArguments.For(folder, TrainArguments.Lines, "--epochs", "3000", "--max-steps", "12", "--warmup", "2")));
+        var output = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, TrainArguments.For(folder, TrainArguments.Lines, "--epochs", "3000", "--max-steps", "12", "--warmup", "2")));
         Assert.Contains("stopped at max_steps 12, in epoch 2 of 3000", output);
         var steps = File.ReadAllLines(Path.Combine(folder.Path, "run", "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32());
         Assert.Equal([8, 12], steps);

@@ -51,12 +51,7 @@ public class LlamaReferenceTests
         var expected = Expected(fixture);
         using var model = LanguageModel.Load(RepositoryFiles.Engine(fixture), precision);
         Assert.Equal(precision, model.Precision);
-        var logprobs = model.LogProbabilities(Ints(expected.GetProperty("ids")));
-        var reference = expected.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        Assert.Equal(reference.Length, logprobs.Length);
-        var distances = reference.Zip(logprobs, (r, l) => Math.Abs(r - l)).ToList();
-        Console.WriteLine($"{fixture} {precision}: max {distances.Max():E3} mean {distances.Average():E3}");
-        return (distances.Max(), distances.Average());
+        return ReferenceFixtureTests.Distance(model, Ints(expected.GetProperty("ids")), expected.GetProperty("logprobs"), $"{fixture} {precision}");
     }
 
     /// <summary>Greedy decoding runs the KV cache one position at a time, so a cache that disagrees

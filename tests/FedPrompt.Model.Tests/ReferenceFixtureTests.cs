@@ -48,11 +48,18 @@ public class ReferenceFixtureTests
         Assert.Equal(precision, model.Precision);
         var ids = model.Tokenizer.Encode(expected.GetProperty("text").GetString()!);
         Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()), ids);
+        return Distance(model, ids, expected.GetProperty("logprobs"), $"{fixture} {precision}");
+    }
+
+    /// <summary>Largest and mean |Δ log p| between the model's log-probabilities of <paramref name="ids"/>
+    /// and a reference's (a JSON array), one per predicted token.</summary>
+    internal static (double Worst, double Mean) Distance(LanguageModel model, IReadOnlyList<int> ids, JsonElement referenceLogprobs, string label)
+    {
         var logprobs = model.LogProbabilities(ids);
-        var reference = expected.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var reference = referenceLogprobs.EnumerateArray().Select(e => e.GetDouble()).ToArray();
         Assert.Equal(reference.Length, logprobs.Length);
         var distances = reference.Zip(logprobs, (r, l) => Math.Abs(r - l)).ToList();
-        Console.WriteLine($"{fixture} {precision}: max {distances.Max():E3} mean {distances.Average():E3}");
+        Console.WriteLine($"{label}: max {distances.Max():E3} mean {distances.Average():E3}");
         return (distances.Max(), distances.Average());
     }
 
