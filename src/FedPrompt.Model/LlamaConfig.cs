@@ -37,6 +37,10 @@ public sealed record LlamaConfig : DecoderConfig
     public bool TiedEmbeddings { get; init; } = true;
 
     public override int KvHeads => KeyValueHeads > 0 ? KeyValueHeads : Heads;
+
+    /// <summary>The SwiGLU width whose three matrices cost what GPT-2's two at 4× the width do: 8/3 of
+    /// it, rounded up to a multiple of 64 (which the matrix kernels run faster on).</summary>
+    public static int SwiGluWidthFor(int embedding) => (embedding * 8 / 3 + 63) / 64 * 64;
     public override int HeadSize => HeadDimension ?? Embedding / Heads;
 
     public new LlamaConfig Validated(string origin) => (LlamaConfig)base.Validated(origin);

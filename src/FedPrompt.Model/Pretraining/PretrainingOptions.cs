@@ -72,7 +72,7 @@ public sealed record PretrainingOptions
             Layers = Layers,
             Heads = Heads,
             KeyValueHeads = KvHeads ?? Heads,
-            Inner = Inner ?? (Embedding * 8 / 3 + 63) / 64 * 64,
+            Inner = Inner ?? LlamaConfig.SwiGluWidthFor(Embedding),
             RopeTheta = RopeTheta,
             TiedEmbeddings = true,
         }.Validated("pretraining options")

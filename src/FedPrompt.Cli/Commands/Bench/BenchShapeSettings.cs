@@ -36,8 +36,7 @@ public class BenchShapeSettings : CommandSettings
         DecoderConfig config = Shape switch
         {
             "gpt2" => new GptConfig { VocabSize = 50257, Positions = positions, Embedding = hidden, Layers = layers, Heads = heads },
-            // SwiGLU's three matrices at 8/3 of the width cost what GPT-2's two at 4× do.
-            "llama" => Llama(50257, hidden, layers, heads, KvHeads ?? heads, (hidden * 8 / 3 + 63) / 64 * 64, theta: 10000, tied: true),
+            "llama" => Llama(50257, hidden, layers, heads, KvHeads ?? heads, LlamaConfig.SwiGluWidthFor(hidden), theta: 10000, tied: true),
             "smollm2-360m" => Llama(49152, 960, 32, 15, 5, 2560, theta: 100000, tied: true),
             "qwen2.5-0.5b" => Llama(151936, 896, 24, 14, 2, 4864, theta: 1000000, tied: true) with { Family = LlamaFamily.Qwen2, QkvBias = true },
             "llama-3.2-1b" => Llama(128256, 2048, 16, 32, 8, 8192, theta: 500000, tied: true) with
