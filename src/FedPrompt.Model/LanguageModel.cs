@@ -42,7 +42,7 @@ public sealed class LanguageModel : IDisposable
     /// <summary>How the frozen model computes: fp32 or bf16, never auto.</summary>
     public Precision Precision => Network.ComputeType == ScalarType.BFloat16 ? Precision.Bf16 : Precision.Fp32;
 
-    /// <param name="precision">How to hold and compute the weights; auto is bf16 where the CPU has native bf16.</param>
+    /// <param name="precision">How to hold and compute the weights; auto is bf16 where this machine multiplies it clearly faster (<see cref="AutoPrecision"/>).</param>
     public static LanguageModel Load(string path, Precision precision = Precision.Auto)
     {
         TorchNative.EnsureLoaded();

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace FedPrompt.Model.Tests;
 
 /// <summary>What --precision promises: bf16 weights in memory with fp32 LayerNorms and outputs, one
-/// identity for a checkpoint in every precision, and auto following the CPU.</summary>
+/// identity for a checkpoint in every precision, and auto following what this machine measured.</summary>
 public class PrecisionTests
 {
     [Fact]
@@ -33,15 +33,34 @@ public class PrecisionTests
     }
 
     [Fact]
-    public void AutoIsBf16ExactlyWhereTheCpuHasNativeBf16()
+    public void AutoIsWhatThisMachineMeasuredAndSaysWhy()
     {
-        Assert.Equal(Precisions.CpuHasNativeBf16 ? Precision.Bf16 : Precision.Fp32, Precision.Auto.Resolve());
+        var choice = AutoPrecision.Choice;
+        Assert.Equal(choice.Precision, Precision.Auto.Resolve());
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        Assert.Equal(Precision.Auto.Resolve(), model.Precision);
-        Assert.Contains(Precisions.CpuHasNativeBf16 ? "bf16 (auto: the CPU has native bf16)" : "fp32 (auto: the CPU lacks native bf16)", model.Describe());
-        // This machine's CPU (AVX512_BF16) must be recognised, or auto would silently cost it 4x.
-        if (File.ReadAllText("/proc/cpuinfo").Contains(" avx512_bf16")) Assert.True(Precisions.CpuHasNativeBf16);
+        Assert.Equal(choice.Precision, model.Precision);
+        Assert.Contains($"computed in {choice.Precision.Name()} (auto: {choice.Reason})", model.Describe());
+        // A CPU with AVX512_BF16 must be recognised, or auto would never even measure bf16.
+        if (File.ReadAllText("/proc/cpuinfo").Contains(" avx512_bf16")) Assert.True(AutoPrecision.CpuHasNativeBf16);
+        if (!AutoPrecision.CpuHasNativeBf16) Assert.Equal(Precision.Fp32, choice.Precision);
     }
+
+    [Theory]
+    [InlineData(false, null, Precision.Fp32, "the CPU lacks native bf16")]
+    [InlineData(true, 4.7, Precision.Bf16, "bf16 products measured 4.7× as fast as fp32 here")]
+    [InlineData(true, 1.25, Precision.Bf16, "bf16 products measured 1.25× as fast as fp32 here")]
+    [InlineData(true, 1.1, Precision.Fp32, "the CPU has native bf16, but its products measured only 1.1× as fast as fp32 here (bf16 needs 1.25×)")]
+    [InlineData(true, 0.6, Precision.Fp32, "the CPU has native bf16, but its products measured only 0.6× as fast as fp32 here (bf16 needs 1.25×)")]
+    public void AutoTakesBf16OnlyWhereItIsClearlyFaster(bool nativeBf16, double? speedup, Precision expected, string reason)
+    {
+        var choice = AutoPrecision.Decide(nativeBf16, speedup);
+        Assert.Equal(expected, choice.Precision);
+        Assert.Equal(reason, choice.Reason);
+    }
+
+    [Fact]
+    public void NativeBf16WithoutAMeasurementIsAnError() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => AutoPrecision.Decide(true, null));
 
     [Theory]
     [InlineData("auto", Precision.Auto)]

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using FedPrompt.Formats.Settings;
 using FedPrompt.Model.Native;
+using FedPrompt.Model;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Model;

@@ -23,7 +23,7 @@ public class ModelSettings : CommandSettings
     public int? Threads { get; init; }
 
     [CommandOption("--precision <P>")]
-    [Description("How the frozen model computes: auto, bf16 or fp32 (default: the job's or settings' precision, else auto: bf16 where the CPU has native bf16)")]
+    [Description("How the frozen model computes: auto, bf16 or fp32 (default: the job's or settings' precision, else auto: bf16 where this machine multiplies it clearly faster than fp32)")]
     public string? Precision { get; init; }
 
     /// <param name="fromSettings">The precision a job or settings file asks for; --precision overrides it.</param>

@@ -1,12 +1,13 @@
-using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.ComponentModel;
 using FedPrompt.Cli.Commands.Model;
 using FedPrompt.Formats.Settings;
-using FedPrompt.Tuning;
+using FedPrompt.Model;
 using FedPrompt.Tuning.Templates;
 using FedPrompt.Tuning.Training;
-using Spectre.Console;
+using FedPrompt.Tuning;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace FedPrompt.Cli.Commands.Tuning;
 
