@@ -31,7 +31,7 @@ public sealed class FederationServer : IAsyncDisposable
     readonly CancellationTokenSource _stop = new();
     readonly HashSet<string> _alive = new(StringComparer.Ordinal);
     readonly WorkspaceLock _workspaceLock;
-    JobRun? _running;
+    JobWorkflow? _running;
     Task? _scheduler;
 
     public FederationServer(ServerOptions options, ILoggerFactory logs, TimeProvider? clock = null)
@@ -87,7 +87,7 @@ public sealed class FederationServer : IAsyncDisposable
         while (!cancel.IsCancellationRequested)
         {
             SweepSites();
-            JobRun? next = null;
+            JobWorkflow? next = null;
             lock (_gate)
             {
                 if (_running is null && _queue.TryDequeue(out var jobId)) next = _running = Open(jobId);
@@ -121,12 +121,12 @@ public sealed class FederationServer : IAsyncDisposable
         }
     }
 
-    JobRun Open(string jobId)
+    JobWorkflow Open(string jobId)
     {
         var store = Store(jobId);
         var state = store.LoadState();
         var job = JobDefinition.Load(store.JobFolder);
-        return new JobRun(state, job, store, _options, Sites, Strategy(job, store), _logs.CreateLogger("job"), _clock, Audit,
+        return new JobWorkflow(state, job, store, _options, Sites, Strategy(job, store), _logs.CreateLogger("job"), _clock, Audit,
             s =>
             {
                 lock (_gate) _jobs[s.JobId] = s;
@@ -159,7 +159,7 @@ public sealed class FederationServer : IAsyncDisposable
         }
     }
 
-    JobRun? Running
+    JobWorkflow? Running
     {
         get { lock (_gate) return _running; }
     }
@@ -286,7 +286,7 @@ public sealed class FederationServer : IAsyncDisposable
 
     public IReadOnlyList<JobState> Jobs()
     {
-        JobRun? running;
+        JobWorkflow? running;
         List<JobState> jobs;
         lock (_gate)
         {

@@ -13,8 +13,10 @@ public sealed record JobSiteState(string Site, string Connection, string Activit
 /// </summary>
 public sealed class SiteAttendance(string jobId, IReadOnlyList<string> sites, int minClients, TimeSpan timeout, SiteRegistry registry, TimeProvider clock, ILogger log)
 {
-    DateTimeOffset _lastEnough = clock.GetUtcNow();
-    bool _waiting;
+    // Since when fewer than min_clients have been connected (from the job's start until shown
+    // otherwise); null while enough are.
+    DateTimeOffset? _shortSince = clock.GetUtcNow();
+    bool _logged;
 
     /// <summary>Why the job cannot go on, or null while it can (or may yet).</summary>
     public string? GiveUpReason()
@@ -23,19 +25,22 @@ public sealed class SiteAttendance(string jobId, IReadOnlyList<string> sites, in
         var missing = sites.Where(s => !registry.IsAlive(s)).ToList();
         if (sites.Count - missing.Count >= minClients)
         {
-            _lastEnough = now;
-            _waiting = false;
+            (_shortSince, _logged) = (null, false);
             return null;
         }
-        if (!_waiting)
+        _shortSince ??= now;
+        if (!_logged)
         {
-            _waiting = true;
+            _logged = true;
             log.LogWarning("job {Job}: waiting for {Sites}: fewer than min_clients {Min} of its sites are connected; the job fails if that lasts {Timeout} s",
                 jobId, Describe(missing), minClients, timeout.TotalSeconds);
         }
-        return now - _lastEnough < timeout ? null
+        return now - _shortSince < timeout ? null
             : $"fewer than min_clients {minClients} of its sites were connected for {timeout.TotalSeconds:0} s ({Describe(missing)})";
     }
+
+    /// <summary>When <see cref="GiveUpReason"/> would give up if no site connects; null while enough are connected.</summary>
+    public DateTimeOffset? NextDeadline() => _shortSince + timeout;
 
     string Describe(IEnumerable<string> missing) => string.Join(", ", missing.Select(s => $"{s} {registry.Connection(s)}"));
 }

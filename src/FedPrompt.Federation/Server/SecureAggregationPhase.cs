@@ -1,4 +1,6 @@
 using FedPrompt.Federation.Models;
+using ResultHeader = FedPrompt.Federation.Protocol.ResultHeader;
+using TaskKind = FedPrompt.Federation.Protocol.TaskKind;
 using FedPrompt.Federation.SecureAggregation;
 
 namespace FedPrompt.Federation.Server;
@@ -9,9 +11,10 @@ namespace FedPrompt.Federation.Server;
 /// the pairwise-masked updates (masking). If a listed site drops before its masked update is in,
 /// the sum can never be unmasked; the attempt is thrown away and keying starts again with the
 /// survivors, at most <see cref="MaxAttempts"/> times. The server only ever holds masked updates and
-/// their sum.
+/// their sum. The workflow asks it for the tasks of the phase and hands it their results; nothing
+/// else in the workflow knows the phase's stages.
 /// </summary>
-public sealed class SecureRound(ModelState global, string jobId, int round, int minimumSites, IReadOnlyDictionary<string, long> steps)
+public sealed class SecureAggregationPhase(ModelState global, string jobId, int round, int minimumSites, IReadOnlyDictionary<string, long> steps)
 {
     public const int MaxAttempts = 3;
 
@@ -35,13 +38,42 @@ public sealed class SecureRound(ModelState global, string jobId, int round, int 
 
     public bool WantsMaskFrom(string site) => Current == Stage.Masking && _sum!.Missing.Contains(site);
 
-    public void AcceptKey(string site, byte[] publicKey)
+    /// <summary>The key or mask task the site owes this attempt, or null.</summary>
+    public TaskAssignment? NextTask(string site, string session, TaskBoard board)
+    {
+        if (WantsKeyFrom(site)) return board.Issue(site, session, TaskKind.SecureKey, round, complete: h => h.Attempt = Attempt);
+        if (!WantsMaskFrom(site)) return null;
+        return board.Issue(site, session, TaskKind.SecureMask, round, complete: h =>
+        {
+            h.Attempt = Attempt;
+            h.Participants.AddRange(Keys.Select(k => new Protocol.ParticipantKey { Site = k.Site, PublicKey = Google.Protobuf.ByteString.CopyFrom(k.PublicKey) }));
+        });
+    }
+
+    /// <summary>A key or masked update: the reason it is refused (the site is then out of the phase), or null.</summary>
+    public string? Accept(string site, ResultHeader header, Stream? payload)
+    {
+        if (header.Attempt != Attempt) return $"the result is for secure aggregation attempt {header.Attempt}; the current one is {Attempt}";
+        try
+        {
+            if (header.Kind == TaskKind.SecureKey) AcceptKey(site, header.PublicKey.ToByteArray());
+            else AcceptMasked(site, payload ?? throw new InvalidDataException("no masked update in the result"), header.Steps);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            Drop(site);
+            return e.Message;
+        }
+    }
+
+    void AcceptKey(string site, byte[] publicKey)
     {
         if (!WantsKeyFrom(site)) throw new InvalidDataException($"no key expected from {site} in attempt {Attempt}");
         _keys[site] = new ParticipantKey(site, publicKey);
     }
 
-    public void AcceptMasked(string site, Stream payload, long announcedSteps)
+    void AcceptMasked(string site, Stream payload, long announcedSteps)
     {
         if (!WantsMaskFrom(site)) throw new InvalidDataException($"no masked update expected from {site} in attempt {Attempt}");
         var update = MaskedUpdate.Read(payload, $"{site}'s masked update");

@@ -1,0 +1,353 @@
+using FedPrompt.Federation.Aggregation;
+using FedPrompt.Federation.Jobs;
+using FedPrompt.Federation.Models;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Formats.Checkpoints;
+using Microsoft.Extensions.Logging;
+
+namespace FedPrompt.Federation.Server;
+
+/// <summary>
+/// One job on the server (NVFlare's scatter-and-gather controller), read top to bottom in
+/// <see cref="RunAsync"/>: every site sets up (the first one's initial encoder becomes the round-0
+/// global model); then each round broadcasts the global model, waits for the sites' weight
+/// differences (folded into the strategy as they arrive), aggregates and commits; after the last
+/// round the sites validate the final global model. Sites pull their tasks (<see cref="NextTask"/>)
+/// and push results (<see cref="Accept"/>) on the transport's threads; the workflow sleeps until one
+/// of them, a site declared gone, an abort or a deadline wakes it. Bad results cost their site the
+/// round, and the job only when a round can no longer reach min_clients.
+/// </summary>
+public sealed class JobWorkflow
+{
+    readonly JobDefinition _job;
+    readonly ServerOptions _options;
+    readonly SiteRegistry _sites;
+    readonly IAggregationStrategy _strategy;
+    readonly ILogger _log;
+    readonly TimeProvider _clock;
+    readonly AuditLog _audit;
+    readonly Action<JobState>? _committed;
+    readonly string _siteTaskConfig;
+    readonly TaskBoard _board;
+    readonly SiteSetup _setup;
+    readonly SiteAttendance _attendance;
+    readonly RoundCommitter _committer;
+    readonly ResultChecks _checks = new();
+    readonly Lock _gate = new();
+    readonly SemaphoreSlim _wake = new(0);
+
+    // Guarded by _gate: the job's state and the round in progress.
+    JobState _state;
+    ModelState? _global;
+    byte[]? _globalPayload;
+    RoundInProgress? _round;
+    SecureAggregationPhase? _secure;
+    string? _abortReason;
+    bool _over;
+
+    public JobWorkflow(JobState state, JobDefinition job, JobStore store, ServerOptions options, SiteRegistry sites,
+        IAggregationStrategy strategy, ILogger log, TimeProvider clock, AuditLog audit, Action<JobState>? committed = null)
+    {
+        (_state, _job, Store, _options, _sites, _strategy, _log, _clock, _audit, _committed) = (state, job, store, options, sites, strategy, log, clock, audit, committed);
+        _siteTaskConfig = SiteTaskConfig.For(job).ToJson();
+        _board = new TaskBoard(state.JobId);
+        _setup = new SiteSetup(job.Meta.Sites.Count, job.Server.MinClients);
+        _attendance = new SiteAttendance(state.JobId, job.Meta.Sites, job.Server.MinClients, options.SiteConnectTimeout, sites, clock, log);
+        _committer = new RoundCommitter(job, store, audit, log, clock);
+        if (state.GlobalFile is not null) SetGlobal(store.LoadModel(state.GlobalFile));
+    }
+
+    public string JobId => _state.JobId;
+    public JobDefinition Job => _job;
+    public JobStore Store { get; }
+
+    public JobState State
+    {
+        get { lock (_gate) return _state; }
+    }
+
+    /// <summary>The workflow, until the job is finished, failed or aborted; a cancelled one (the
+    /// server stopping) stays running in its state and resumes at its next round.</summary>
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        Publish(() => _state = _committer.Started(_state));
+        try
+        {
+            await UntilAsync(() => _global is not null, cancel);
+            while (State.NextRound < _job.Server.NumRounds)
+            {
+                var round = Open(training: true);
+                await UntilAsync(() => round.CanClose(_job.Server, _job.Meta.Sites, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
+                var next = _job.Server.SecureAggregation ? await SecureAggregateAsync(round, cancel) : round.Aggregation!.Finish();
+                Close(round, next, round.Aggregation?.Metrics ?? new Dictionary<string, double>());
+            }
+            if (!State.FinalValidationDone)
+            {
+                var validation = Open(training: false);
+                await UntilAsync(() => validation.CanClose(_job.Server, _job.Meta.Sites, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
+                Close(validation, null, new Dictionary<string, double>());
+            }
+            End(JobStatuses.Finished, null);
+        }
+        catch (JobStopping stop)
+        {
+            End(stop.Status, stop.Message);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The sites have trained and hold their updates: they key, mask and send them, and the
+    /// sum of the masked updates is the next global model (the global model stays if it fails).</summary>
+    async Task<ModelState> SecureAggregateAsync(RoundInProgress round, CancellationToken cancel)
+    {
+        var secure = new SecureAggregationPhase(_global!, JobId, round.Number, _job.Server.MinClients, round.Accepted.ToDictionary(a => a.Key, a => a.Value.Steps));
+        lock (_gate) _secure = secure;
+        _log.LogInformation("job {Job}: round {Round}: secure aggregation of {Sites}", JobId, round.Number, string.Join(", ", round.Accepted.Keys.Order(StringComparer.Ordinal)));
+        await UntilAsync(() =>
+        {
+            int attempt = secure.Attempt;
+            secure.Advance(_sites.IsAlive);
+            if (secure.Attempt != attempt)
+                _log.LogWarning("job {Job}: round {Round}: secure aggregation restarts without the missing site ({Problem})", JobId, round.Number, secure.Problem);
+            return secure.Current is SecureAggregationPhase.Stage.Complete or SecureAggregationPhase.Stage.Failed;
+        }, cancel);
+        if (secure.Current == SecureAggregationPhase.Stage.Complete) return secure.Finish();
+        _log.LogWarning("job {Job}: round {Round}: secure aggregation failed ({Problem}); the global model stays as it was", JobId, round.Number, secure.Problem);
+        lock (_gate) round.Note($"secure aggregation: {secure.Problem}");
+        return _global!;
+    }
+
+    RoundInProgress Open(bool training)
+    {
+        lock (_gate)
+        {
+            int number = _state.NextRound;
+            _round = new RoundInProgress(number, training, training && !_job.Server.SecureAggregation ? _strategy.BeginRound(_global!, JobId, number) : null, _clock.GetUtcNow());
+            _secure = null;
+            _board.NewRound();
+            _log.LogInformation("job {Job}: round {Round} {What}", JobId, number, training ? $"of {_job.Server.NumRounds} started" : "(final validation) started");
+            return _round;
+        }
+    }
+
+    void Close(RoundInProgress round, ModelState? next, IReadOnlyDictionary<string, double> aggregation) => Publish(() =>
+    {
+        var metrics = new Dictionary<string, double>(aggregation);
+        if (_secure is not null) metrics["secure_aggregation_attempts"] = _secure.Attempt;
+        // With secure aggregation only the sites whose masked updates made up the sum count.
+        _state = _committer.CloseRound(_state, round, _global!, next, _secure?.Participants, metrics);
+        if (next is not null) SetGlobal(next);
+        (_round, _secure) = (null, null);
+    });
+
+    void End(string status, string? message) => Publish(() =>
+    {
+        _over = true;
+        _state = _committer.Ended(_state, status, message);
+    });
+
+    /// <summary>Changes the state under the lock, then tells the listener outside it: whoever
+    /// listens may take locks of their own (the server's job list).</summary>
+    void Publish(Action change)
+    {
+        JobState state;
+        lock (_gate)
+        {
+            change();
+            state = _state;
+        }
+        _committed?.Invoke(state);
+    }
+
+    /// <summary>Sleeps until <paramref name="done"/> holds (checked under the lock), waking on every
+    /// signal and at the next deadline; stops the job on an abort, when too few sites are connected
+    /// or too few could set up.</summary>
+    async Task UntilAsync(Func<bool> done, CancellationToken cancel)
+    {
+        while (true)
+        {
+            DateTimeOffset? deadline;
+            lock (_gate)
+            {
+                if (_abortReason is not null) throw new JobStopping(JobStatuses.Aborted, _abortReason);
+                if ((_attendance.GiveUpReason() ?? _setup.CannotGoOn) is { } reason) throw new JobStopping(JobStatuses.Failed, reason);
+                if (done()) return;
+                deadline = new[] { _round?.NextDeadline(_job.Server), _attendance.NextDeadline() }.Min();
+            }
+            var wait = deadline is { } at ? at - _clock.GetUtcNow() : Timeout.InfiniteTimeSpan;
+            if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
+            {
+                using var timer = wait == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(wait, _clock);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel, timer.Token);
+                try
+                {
+                    await _wake.WaitAsync(either.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                }
+            }
+        }
+    }
+
+    void Wake() => _wake.Release();
+
+    public void Abort(string reason)
+    {
+        lock (_gate) _abortReason = reason;
+        Wake();
+    }
+
+    /// <summary>The site was declared gone: its task is dropped, and it must set up again when it returns.</summary>
+    public void Forget(string site)
+    {
+        lock (_gate) _board.Forget(site);
+        Wake();
+    }
+
+    /// <summary>The site's next task, or null when it should wait.</summary>
+    public TaskAssignment? NextTask(string site, string session)
+    {
+        lock (_gate)
+        {
+            if (_over || !_job.Meta.Sites.Contains(site) || _setup.LeftOut(site) is not null || _board.IsBusy(site, session)) return null;
+            if (!_board.IsConfigured(site, session)) return _board.Issue(site, session, TaskKind.Configure, _state.NextRound, config: _siteTaskConfig);
+            if (_secure is not null) return _secure.NextTask(site, session, _board);
+            if (_round is null || _round.Closed || _round.HasAnswered(site)) return null;
+            return _round.Training
+                ? _board.Issue(site, session, TaskKind.Train, _round.Number, _globalPayload, complete: h => h.SecureAggregation = _job.Server.SecureAggregation)
+                : _board.Issue(site, session, TaskKind.Validate, _round.Number, _globalPayload);
+        }
+    }
+
+    /// <summary>Each of the job's sites: its connection and what it is doing in the job.</summary>
+    public IReadOnlyList<JobSiteState> Sites()
+    {
+        lock (_gate) return _job.Meta.Sites.Select(site => new JobSiteState(site, _sites.Connection(site), Activity(site))).ToList();
+    }
+
+    string Activity(string site) =>
+        _setup.LeftOut(site) is { } why ? $"left out: {why}"
+        : _board.Activity(site) ?? (_round?.HasAnswered(site) == true ? $"answered round {_state.NextRound}" : "waiting for a task");
+
+    /// <summary>Whether the site should keep working on this task (heartbeats ask).</summary>
+    public bool Wants(string site, string taskId)
+    {
+        lock (_gate) return !_over && _board.Wants(site, taskId);
+    }
+
+    /// <summary>Checks a result against the task it answers and takes it in. The payload (already
+    /// size- and checksum-verified) is a safetensors stream, or null.</summary>
+    /// <param name="uploadProblem">Why the payload could not be received (too large, checksum…): the
+    /// result still answers the site's task, which then loses its round.</param>
+    public ResultReply Accept(string site, ResultHeader header, Stream? payload, string? uploadProblem = null)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                var refused = Take(site, header, payload, uploadProblem);
+                if (refused is not null) Refused(site, header.Round, refused);
+                else _audit.Record(site, $"{header.Kind.ToString().ToLowerInvariant()} result accepted", JobId, header.Round,
+                    header.Kind == TaskKind.Train ? $"{header.Steps} steps" : null);
+                return new ResultReply { Accepted = refused is null, Reason = refused ?? "" };
+            }
+        }
+        finally
+        {
+            Wake();
+        }
+    }
+
+    void Refused(string site, int round, string reason)
+    {
+        _log.LogWarning("job {Job}: rejected a result from {Site} (round {Round}): {Reason}", JobId, site, round, reason);
+        _audit.Record(site, "result rejected", JobId, round, reason);
+        // Recorded with the round in progress, whatever round the result claimed.
+        _round?.Refused(site, reason);
+    }
+
+    /// <returns>Why the result is refused, or null when it is taken in.</returns>
+    string? Take(string site, ResultHeader header, Stream? payload, string? uploadProblem)
+    {
+        if (ResultChecks.Addressing(header, JobId, _job.Meta.Sites, site, _over, _state.NextRound, _round) is { } misaddressed) return misaddressed;
+        if (_board.Take(site, header.TaskId) is not { } task) return ResultChecks.StaleTask(header, site);
+        if (header.Failed || uploadProblem is not null)
+        {
+            if (header.Kind == TaskKind.Configure) SetupFailed(site, header.Error);
+            else if (header.Kind is TaskKind.SecureKey or TaskKind.SecureMask) _secure?.Drop(site);
+            else _round?.Answered(site);
+            return uploadProblem ?? $"the site's task failed: {header.Error}";
+        }
+        return header.Kind switch
+        {
+            TaskKind.Configure => TakeConfigure(site, task.Session, header, payload),
+            TaskKind.Train => TakeUpdate(site, header, payload),
+            TaskKind.Validate when _round is { Training: false, Closed: false } validation => Took(validation, new SiteRecord(site, 0, new Dictionary<string, double>(header.Metrics))),
+            TaskKind.Validate => "no validation round is open",
+            TaskKind.SecureKey or TaskKind.SecureMask => _secure is null ? "no secure aggregation is under way" : _secure.Accept(site, header, payload),
+            _ => $"unknown task kind {header.Kind}",
+        };
+    }
+
+    static string? Took(RoundInProgress round, SiteRecord record)
+    {
+        round.Accept(record);
+        return null;
+    }
+
+    void SetupFailed(string site, string error)
+    {
+        if (!_setup.Failed(site, error)) return;
+        _audit.Record(site, "excluded from job", JobId, detail: error);
+        _log.LogWarning("job {Job}: {Site} left out after {Attempts} failed set-ups: {Error}", JobId, site, SiteSetup.MaxAttempts, error);
+    }
+
+    string? TakeConfigure(string site, string session, ResultHeader header, Stream? payload)
+    {
+        var (refused, configured) = SiteSetup.Check(site, header, payload, _state.BaseModelJson, _global);
+        if (refused is not null) return refused;
+        _board.Configured(site, session);
+        _state = _committer.Configured(_state, configured!);
+        if (configured!.Initial is { } initial) SetGlobal(initial);
+        _log.LogInformation("job {Job}: {Site} configured ({Train} training, {Validation} validation examples)", JobId, site, configured.Info.TrainExamples, configured.Info.ValidationExamples);
+        return null;
+    }
+
+    string? TakeUpdate(string site, ResultHeader header, Stream? payload)
+    {
+        if (_round is not { Training: true, Closed: false } round) return "no training round is open";
+        round.Answered(site);
+        if (ResultChecks.Steps(header.Steps) is { } badSteps) return badSteps;
+        var record = new SiteRecord(site, header.Steps, new Dictionary<string, double>(header.Metrics));
+        if (_job.Server.SecureAggregation)
+        {
+            // The update stays at the site until it is masked; here only its weight and metrics arrive.
+            return payload is not null ? "an unmasked update was sent although the job uses secure aggregation" : Took(round, record);
+        }
+        if (payload is null) return "no weight difference in the train result";
+        try
+        {
+            using var source = SafeTensorsFile.Open(payload, $"{site}'s update", leaveOpen: true);
+            if (_checks.Update(source, _global!) is { } bad) return bad;
+            round.Aggregation!.Add(source, header.Steps);
+        }
+        catch (InvalidDataException e)
+        {
+            return $"unreadable update: {e.Message}";
+        }
+        _log.LogInformation("job {Job}: round {Round}: accepted {Site}'s update: {Steps} local steps, the site's own training loss {TrainLoss}; the global model of round {Round} on {Site}'s validation data: loss {Loss}",
+            JobId, header.Round, site, header.Steps, Metric(header, "train_loss"), header.Round, site, Metric(header, "validation_loss"));
+        return Took(round, record);
+    }
+
+    static string Metric(ResultHeader header, string name) => RoundCommitter.Format(header.Metrics.TryGetValue(name, out var value) ? value : null);
+
+    void SetGlobal(ModelState global)
+    {
+        _global = global;
+        _globalPayload = global.ToBytes();
+    }
+}

@@ -1,0 +1,44 @@
+using FedPrompt.Federation.Models;
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Formats.Checkpoints;
+
+namespace FedPrompt.Federation.Server;
+
+/// <summary>
+/// Why a site's result is refused, each reason in one place. Every check returns the reason, or
+/// null when the result passes it; the workflow records the reason with the round and in the audit
+/// log, and the site reads it in its reply.
+/// </summary>
+public sealed class ResultChecks
+{
+    readonly TensorScratch _scratch = new();
+
+    /// <summary>Whether the result answers a task of this job, round and site at all.</summary>
+    public static string? Addressing(ResultHeader header, string jobId, IReadOnlyList<string> sites, string site, bool over, int round,
+        RoundInProgress? open)
+    {
+        if (header.JobId != jobId) return $"the result is for job {header.JobId}, not the running job {jobId}";
+        if (!sites.Contains(site)) return $"site {site} is not in job {jobId}";
+        if (over) return "the job is over";
+        if (header.Kind != TaskKind.Configure && header.Round != round) return $"the result is for round {header.Round}; the current round is {round}";
+        if (header.Kind is TaskKind.Train or TaskKind.Validate && open?.Accepted.ContainsKey(site) == true)
+            return $"a second result from {site} in round {header.Round}";
+        return null;
+    }
+
+    public static string StaleTask(ResultHeader header, string site) =>
+        $"the result answers task {header.TaskId}, which is not the task {site} holds (stale or unknown)";
+
+    public static string? Steps(long steps) =>
+        steps <= 0 ? $"{steps} local steps: an update must come from at least one optimizer step" : null;
+
+    /// <summary>An update (a weight difference) must have the global model's tensors and be finite.</summary>
+    public string? Update(ITensorSource update, ModelState global)
+    {
+        if (global.Mismatch(update) is { } mismatch) return $"the update does not fit the global model: {mismatch}";
+        foreach (var (name, tensor) in update.Tensors)
+            foreach (var value in _scratch.Read(tensor))
+                if (!float.IsFinite(value)) return $"the update holds NaN or infinite values ({name})";
+        return null;
+    }
+}
