@@ -1,7 +1,7 @@
 using FedPrompt.Federation.Models;
+using FedPrompt.Federation.SecureAggregation;
 using ResultHeader = FedPrompt.Federation.Protocol.ResultHeader;
 using TaskKind = FedPrompt.Federation.Protocol.TaskKind;
-using FedPrompt.Federation.SecureAggregation;
 
 namespace FedPrompt.Federation.Server;
 

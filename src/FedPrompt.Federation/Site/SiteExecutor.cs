@@ -1,13 +1,12 @@
 using FedPrompt.Federation.Protocol;
-using FedPrompt.Federation.SecureAggregation;
 using FedPrompt.Federation.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace FedPrompt.Federation.Site;
 
 /// <summary>
-/// A site's loop (NVFlare's executor): say Hello, ask for tasks, run them with the learner, send the
-/// results; heartbeats go out on their own timer the whole time, also while a task runs for hours.
+/// A site's loop (NVFlare's executor): say Hello, ask for tasks, hand each to its handler
+/// (<see cref="LearnerTasks"/>, <see cref="SecureAggregationTasks"/>), send the results; heartbeats go out on their own timer the whole time, also while a task runs for hours.
 /// A lost connection is retried with exponential backoff; a lost session (the server restarted or
 /// declared the site gone) means Hello again. A task the server no longer wants is abandoned. A
 /// refusal (another process runs as this site, an unsupported protocol) ends the loop with
@@ -22,9 +21,21 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
     string _previousSession = "";
     string _currentTask = "";
     CancellationTokenSource? _taskCancel;
-    // Secure aggregation: the round's update, held until it is masked, and the attempt's key pair.
-    (string JobId, int Round, TrainOutcome Outcome)? _heldUpdate;
-    SecureAggregationSession? _secureSession;
+    readonly IReadOnlyDictionary<TaskKind, SiteTaskHandler> _handlers = Handlers(learner);
+
+    static Dictionary<TaskKind, SiteTaskHandler> Handlers(ISiteLearner learner)
+    {
+        var secure = new SecureAggregationTasks(learner.Site);
+        var tasks = new LearnerTasks(learner, secure);
+        return new()
+        {
+            [TaskKind.Configure] = tasks.Configure,
+            [TaskKind.Train] = tasks.Train,
+            [TaskKind.Validate] = tasks.Validate,
+            [TaskKind.SecureKey] = secure.Key,
+            [TaskKind.SecureMask] = secure.Mask,
+        };
+    }
 
     public async Task RunAsync(CancellationToken cancel)
     {
@@ -104,7 +115,8 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
             try
             {
                 // Training is CPU-bound and synchronous: keep it off the loop so heartbeats keep going.
-                resultPayload = await Task.Run(() => Execute(task, payload, result, taskCancel.Token), taskCancel.Token);
+                var handler = _handlers.GetValueOrDefault(task.Kind) ?? throw new InvalidDataException($"unknown task kind {task.Kind}");
+                resultPayload = await Task.Run(() => handler(task, payload, result, taskCancel.Token), taskCancel.Token);
             }
             finally
             {
@@ -130,51 +142,6 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
             _currentTask = "";
             _taskCancel = null;
         }
-    }
-
-    byte[]? Execute(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
-    {
-        switch (task.Kind)
-        {
-            case TaskKind.Configure:
-                var (info, initial) = learner.Configure(task.JobId, task.ConfigJson);
-                result.SiteInfoJson = System.Text.Json.JsonSerializer.Serialize(info, Server.JobState.Json);
-                return initial;
-            case TaskKind.Train:
-                var outcome = learner.Train(task.JobId, task.Round, payload ?? throw new InvalidDataException("a train task without a global model"), cancel);
-                result.Steps = outcome.Steps;
-                result.Metrics.Add(outcome.Metrics);
-                if (!task.SecureAggregation) return outcome.Difference;
-                _heldUpdate = (task.JobId, task.Round, outcome);
-                return null;
-            case TaskKind.SecureKey:
-                _secureSession?.Dispose();
-                _secureSession = new SecureAggregationSession(learner.Site, task.JobId, task.Round);
-                result.Attempt = task.Attempt;
-                result.PublicKey = Google.Protobuf.ByteString.CopyFrom(_secureSession.PublicKey);
-                return null;
-            case TaskKind.SecureMask:
-                return Mask(task, result);
-            case TaskKind.Validate:
-                result.Metrics.Add(learner.Validate(task.JobId, payload ?? throw new InvalidDataException("a validate task without a global model")));
-                return null;
-            default:
-                throw new InvalidDataException($"unknown task kind {task.Kind}");
-        }
-    }
-
-    /// <summary>The held update, pre-weighted by its steps and pairwise-masked with every participant's key.</summary>
-    byte[] Mask(TaskHeader task, ResultHeader result)
-    {
-        if (_heldUpdate is not { } held || held.JobId != task.JobId || held.Round != task.Round)
-            throw new InvalidOperationException($"no update held for job {task.JobId}, round {task.Round} (did this site restart since training?)");
-        if (_secureSession is not { } session || session.JobId != task.JobId || session.Round != task.Round)
-            throw new InvalidOperationException($"no key pair for job {task.JobId}, round {task.Round}");
-        var participants = task.Participants.Select(p => new SecureAggregation.ParticipantKey(p.Site, p.PublicKey.ToByteArray())).ToList();
-        var masked = session.Mask(Models.ModelState.FromBytes(held.Outcome.Difference, "update"), held.Outcome.Steps, participants);
-        result.Attempt = task.Attempt;
-        result.Steps = held.Outcome.Steps;
-        return masked.ToBytes();
     }
 
     async Task HeartbeatAsync(TimeSpan interval, CancellationToken cancel)

@@ -1,0 +1,39 @@
+using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.SecureAggregation;
+
+namespace FedPrompt.Federation.Site;
+
+/// <summary>
+/// A site's part in secure aggregation: it holds the round's trained update, makes a fresh key
+/// pair for each attempt (key task), and sends the update pre-weighted by its steps and pairwise
+/// masked with every participant's key (mask task). The update never leaves the site unmasked.
+/// </summary>
+public sealed class SecureAggregationTasks(string site)
+{
+    (string JobId, int Round, TrainOutcome Outcome)? _held;
+    SecureAggregationSession? _session;
+
+    public void Hold(string jobId, int round, TrainOutcome outcome) => _held = (jobId, round, outcome);
+
+    public byte[]? Key(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    {
+        _session?.Dispose();
+        _session = new SecureAggregationSession(site, task.JobId, task.Round);
+        result.Attempt = task.Attempt;
+        result.PublicKey = Google.Protobuf.ByteString.CopyFrom(_session.PublicKey);
+        return null;
+    }
+
+    public byte[]? Mask(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    {
+        if (_held is not { } held || held.JobId != task.JobId || held.Round != task.Round)
+            throw new InvalidOperationException($"no update held for job {task.JobId}, round {task.Round} (did this site restart since training?)");
+        if (_session is not { } session || session.JobId != task.JobId || session.Round != task.Round)
+            throw new InvalidOperationException($"no key pair for job {task.JobId}, round {task.Round}");
+        var participants = task.Participants.Select(p => new SecureAggregation.ParticipantKey(p.Site, p.PublicKey.ToByteArray())).ToList();
+        var masked = session.Mask(Models.ModelState.FromBytes(held.Outcome.Difference, "update"), held.Outcome.Steps, participants);
+        result.Attempt = task.Attempt;
+        result.Steps = held.Outcome.Steps;
+        return masked.ToBytes();
+    }
+}
