@@ -2,6 +2,7 @@ using FedPrompt.Federation.Protocol;
 using FedPrompt.Federation.Provisioning;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Wire;
+using Google.Protobuf;
 using global::Grpc.Core;
 
 namespace FedPrompt.Federation.Grpc;
@@ -30,7 +31,7 @@ public sealed class AdminService(FederationServer server, Func<ServerCallContext
         PayloadReceiver receiver;
         try
         {
-            receiver = PayloadReceiver.InMemory(header.Payload ?? new PayloadInfo(), server.Options.MaxPayloadBytes);
+            receiver = PayloadReceiver.InMemory((header.Payload ?? new PayloadInfo()).FromWire(), server.Options.MaxPayloadBytes);
         }
         catch (PayloadException e)
         {
@@ -43,7 +44,7 @@ public sealed class AdminService(FederationServer server, Func<ServerCallContext
                 while (await requestStream.MoveNext(context.CancellationToken))
                     receiver.Append(requestStream.Current.Chunk.Span);
                 var zip = ((MemoryStream)receiver.Complete()).ToArray();
-                return server.Submit(admin, header.Name, zip);
+                return server.Submit(admin, header.Name, zip).ToWire();
             }
             catch (PayloadException e)
             {
@@ -89,14 +90,14 @@ public sealed class AdminService(FederationServer server, Func<ServerCallContext
         foreach (var name in store.ResultFiles())
         {
             var bytes = await File.ReadAllBytesAsync(Path.Combine(store.Folder, name), context.CancellationToken);
-            await responseStream.WriteAsync(new JobFileMessage { Header = new JobFileHeader { Name = name, Payload = Payloads.Describe(bytes) } });
+            await responseStream.WriteAsync(new JobFileMessage { Header = new JobFileHeader { Name = name, Payload = Payloads.Describe(bytes).ToWire() } });
             foreach (var chunk in Payloads.Chunks(bytes, server.Options.ChunkBytes))
-                await responseStream.WriteAsync(new JobFileMessage { Chunk = chunk });
+                await responseStream.WriteAsync(new JobFileMessage { Chunk = ByteString.CopyFrom(chunk.Span) });
         }
     }
 
     public override Task<JobReply> AbortJob(AbortJobRequest request, ServerCallContext context) =>
-        Task.FromResult(server.Abort(request.JobId, Admin(context)));
+        Task.FromResult(server.Abort(request.JobId, Admin(context)).ToWire());
 
     public override Task<ListSitesReply> ListSites(ListSitesRequest request, ServerCallContext context)
     {

@@ -25,26 +25,26 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
     }
 
     public override Task<HelloReply> Hello(HelloRequest request, ServerCallContext context) =>
-        Task.FromResult(Call(() => server.Hello(Site(context), request)));
+        Task.FromResult(Call(() => server.Hello(Site(context), request.FromWire())).ToWire());
 
     public override Task<HeartbeatReply> Heartbeat(HeartbeatRequest request, ServerCallContext context) =>
-        Task.FromResult(server.Heartbeat(Site(context), request));
+        Task.FromResult(server.Heartbeat(Site(context), request.FromWire()).ToWire());
 
     public override async Task NextTask(TaskRequest request, IServerStreamWriter<TaskMessage> responseStream, ServerCallContext context)
     {
-        var assignment = Call(() => server.NextTask(Site(context), request));
+        var assignment = Call(() => server.NextTask(Site(context), request.Session));
         if (assignment.Payload is not { } payload)
         {
-            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header });
+            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Task.ToWire() });
             return;
         }
         using var cancel = TransferCancel(context);
         await server.Transfers.WaitAsync(cancel.Token);
         try
         {
-            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Header }, cancel.Token);
+            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Task.ToWire() }, cancel.Token);
             foreach (var chunk in Payloads.Chunks(payload, server.Options.ChunkBytes))
-                await responseStream.WriteAsync(new TaskMessage { Chunk = chunk }, cancel.Token);
+                await responseStream.WriteAsync(new TaskMessage { Chunk = ByteString.CopyFrom(chunk.Span) }, cancel.Token);
         }
         finally
         {
@@ -58,7 +58,7 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
         using var cancel = TransferCancel(context);
         if (!await requestStream.MoveNext(cancel.Token) || requestStream.Current.PartCase != ResultMessage.PartOneofCase.Header)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "a result starts with its header"));
-        using var upload = Call(() => server.BeginResult(site, requestStream.Current.Header));
+        using var upload = Call(() => server.BeginResult(site, requestStream.Current.Header.FromWire()));
         await server.Transfers.WaitAsync(cancel.Token);
         try
         {
@@ -73,7 +73,7 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
         {
             server.Transfers.Release();
         }
-        return upload.Complete();
+        return upload.Complete().ToWire();
     }
 
     /// <summary>Protocol problems become statuses the site's client understands.</summary>

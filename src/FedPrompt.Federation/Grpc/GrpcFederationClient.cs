@@ -1,6 +1,9 @@
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Site;
 using FedPrompt.Federation.Wire;
+using Google.Protobuf;
 using global::Grpc.Core;
 
 namespace FedPrompt.Federation.Grpc;
@@ -10,43 +13,43 @@ public sealed class GrpcFederationClient(Protocol.Federation.FederationClient cl
 {
     int _chunkBytes = Payloads.DefaultChunkBytes;
 
-    public async Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel)
+    public async Task<SiteWelcome> HelloAsync(SiteHello hello, CancellationToken cancel)
     {
-        var reply = await Call(() => client.HelloAsync(request, cancellationToken: cancel).ResponseAsync);
-        if (reply.MaxChunkBytes > 0) _chunkBytes = (int)reply.MaxChunkBytes;
-        return reply;
+        var welcome = (await Call(() => client.HelloAsync(hello.ToWire(), cancellationToken: cancel).ResponseAsync)).FromWire();
+        if (welcome.MaxChunkBytes > 0) _chunkBytes = welcome.MaxChunkBytes;
+        return welcome;
     }
 
-    public Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel) =>
-        client.HeartbeatAsync(request, cancellationToken: cancel).ResponseAsync;
+    public async Task<HeartbeatAnswer> HeartbeatAsync(SiteHeartbeat heartbeat, CancellationToken cancel) =>
+        (await client.HeartbeatAsync(heartbeat.ToWire(), cancellationToken: cancel).ResponseAsync).FromWire();
 
-    public Task<(TaskHeader Header, byte[]? Payload)> NextTaskAsync(TaskRequest request, CancellationToken cancel) => Call(async () =>
+    public Task<TaskAssignment> NextTaskAsync(string session, CancellationToken cancel) => Call(async () =>
     {
-        using var call = client.NextTask(request, cancellationToken: cancel);
+        using var call = client.NextTask(new TaskRequest { Session = session }, cancellationToken: cancel);
         if (!await call.ResponseStream.MoveNext(cancel) || call.ResponseStream.Current.PartCase != TaskMessage.PartOneofCase.Header)
             throw new InvalidDataException("the server's task did not start with a header");
-        var header = call.ResponseStream.Current.Header;
-        if (header.Payload is null) return (header, (byte[]?)null);
-        using var receiver = PayloadReceiver.InMemory(header.Payload, maxPayloadBytes);
+        var task = call.ResponseStream.Current.Header.FromWire();
+        if (task.Payload is null) return new TaskAssignment(task, null);
+        using var receiver = PayloadReceiver.InMemory(task.Payload, maxPayloadBytes);
         while (await call.ResponseStream.MoveNext(cancel)) receiver.Append(call.ResponseStream.Current.Chunk.Span);
-        return (header, ((MemoryStream)receiver.Complete()).ToArray());
+        return new TaskAssignment(task, ((MemoryStream)receiver.Complete()).ToArray());
     });
 
-    public Task<ResultReply> SubmitResultAsync(ResultHeader header, byte[]? payload, CancellationToken cancel) => Call(async () =>
+    public Task<ResultVerdict> SubmitResultAsync(SiteResult result, byte[]? payload, CancellationToken cancel) => Call(async () =>
     {
         using var call = client.SubmitResult(cancellationToken: cancel);
-        await call.RequestStream.WriteAsync(new ResultMessage { Header = header }, cancel);
+        await call.RequestStream.WriteAsync(new ResultMessage { Header = result.ToWire() }, cancel);
         if (payload is not null)
         {
             int sent = 0, half = (payload.Length / _chunkBytes + 1) / 2;
             foreach (var chunk in Payloads.Chunks(payload, _chunkBytes))
             {
-                if (sent++ == half) CrashPoint.Hit($"upload:{header.Kind.ToString().ToLowerInvariant()}:{header.Round}:half");
-                await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancel);
+                if (sent++ == half) CrashPoint.Hit($"upload:{result.Kind.ToString().ToLowerInvariant()}:{result.Round}:half");
+                await call.RequestStream.WriteAsync(new ResultMessage { Chunk = ByteString.CopyFrom(chunk.Span) }, cancel);
             }
         }
         await call.RequestStream.CompleteAsync();
-        return await call.ResponseAsync;
+        return (await call.ResponseAsync).FromWire();
     });
 
     static async Task<T> Call<T>(Func<Task<T>> call)

@@ -1,6 +1,6 @@
 using FedPrompt.Federation.Aggregation;
 using FedPrompt.Federation.Jobs;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -164,7 +164,7 @@ public sealed class FederationServer : IAsyncDisposable
         get { lock (_gate) return _running; }
     }
 
-    public HelloReply Hello(string site, HelloRequest request)
+    public SiteWelcome Hello(string site, SiteHello request)
     {
         if (request.ProtocolVersion != Payloads.ProtocolVersion)
         {
@@ -182,27 +182,21 @@ public sealed class FederationServer : IAsyncDisposable
         Audit.Record(site, "connected", detail: $"software {request.SoftwareVersion}");
         lock (_gate) _alive.Add(site);
         _log.LogInformation("site {Site} connected (software {Version})", site, request.SoftwareVersion);
-        return new HelloReply
-        {
-            ProtocolVersion = Payloads.ProtocolVersion,
-            Session = session,
-            HeartbeatIntervalMs = (uint)_options.HeartbeatInterval.TotalMilliseconds,
-            MaxChunkBytes = (uint)_options.ChunkBytes,
-        };
+        return new SiteWelcome(Payloads.ProtocolVersion, session, _options.HeartbeatInterval, _options.ChunkBytes);
     }
 
-    public HeartbeatReply Heartbeat(string site, HeartbeatRequest request)
+    public HeartbeatAnswer Heartbeat(string site, SiteHeartbeat request)
     {
         bool known = Sites.Touch(site, request.Session, request.TaskId);
         bool abandon = known && request.TaskId.Length > 0 && Running?.Wants(site, request.TaskId) != true;
-        return new HeartbeatReply { Known = known, AbandonTask = abandon };
+        return new HeartbeatAnswer(known, abandon);
     }
 
-    public TaskAssignment NextTask(string site, TaskRequest request)
+    public TaskAssignment NextTask(string site, string session)
     {
-        RequireSession(site, request.Session);
-        return Running?.NextTask(site, request.Session)
-            ?? new TaskAssignment(new TaskHeader { Kind = TaskKind.Wait, RetryAfterMs = (uint)_options.RetryAfter.TotalMilliseconds }, null);
+        RequireSession(site, session);
+        return Running?.NextTask(site, session)
+            ?? new TaskAssignment(new SiteTask { Kind = SiteTaskKind.Wait, RetryAfter = _options.RetryAfter }, null);
     }
 
     void RequireSession(string site, string session)
@@ -212,7 +206,7 @@ public sealed class FederationServer : IAsyncDisposable
     }
 
     /// <summary>Starts receiving a result; its payload chunks go to a spool file until it is complete.</summary>
-    public ResultUpload BeginResult(string site, ResultHeader header)
+    public ResultUpload BeginResult(string site, SiteResult header)
     {
         RequireSession(site, header.Session);
         if (header.Payload is not { } info) return new ResultUpload(this, site, header, null, null);
@@ -226,34 +220,35 @@ public sealed class FederationServer : IAsyncDisposable
         }
     }
 
-    internal ResultReply Finish(string site, ResultHeader header, Stream? payload)
+    /// <summary>A result whose payload arrived whole: for the running job to check and take in.</summary>
+    internal ResultVerdict AcceptResult(string site, SiteResult header, Stream? payload)
     {
         var running = Running;
         if (running is null || running.JobId != header.JobId)
         {
             var reason = $"the result is for job {header.JobId}, which is not running";
             _log.LogWarning("rejected a result from {Site}: {Reason}", site, reason);
-            return new ResultReply { Accepted = false, Reason = reason };
+            return ResultVerdict.No(reason);
         }
         return running.Accept(site, header, payload);
     }
 
-    internal ResultReply RejectUpload(string site, ResultHeader header, string reason) =>
+    internal ResultVerdict RejectUpload(string site, SiteResult header, string reason) =>
         Running is { } running && running.JobId == header.JobId
             ? running.Accept(site, header, null, uploadProblem: reason)
-            : Finish(site, header, null);
+            : AcceptResult(site, header, null);
 
     /// <summary>Unpacks and checks a submitted job folder (zip) and queues it.</summary>
-    public JobReply Submit(string submittedBy, string name, byte[] zip)
+    public JobAnswer Submit(string submittedBy, string name, byte[] zip)
     {
         var jobId = $"{SafeName(name)}-{_clock.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var store = Store(jobId);
-        JobReply Refuse(string reason)
+        JobAnswer Refuse(string reason)
         {
             Directory.Delete(store.Folder, recursive: true);
             _log.LogWarning("refused a job from {Admin}: {Reason}", submittedBy, reason);
             Audit.Record(submittedBy, "job refused", detail: reason);
-            return new JobReply { Ok = false, Message = reason };
+            return new JobAnswer(false, "", reason);
         }
         JobDefinition job;
         try
@@ -275,7 +270,7 @@ public sealed class FederationServer : IAsyncDisposable
         }
         _log.LogInformation("job {Job} submitted by {Admin}", jobId, submittedBy);
         Audit.Record(submittedBy, "job submitted", jobId, detail: job.Meta.Name);
-        return new JobReply { Ok = true, JobId = jobId, Message = $"job {jobId} queued" };
+        return new JobAnswer(true, jobId, $"job {jobId} queued");
     }
 
     static string SafeName(string name)
@@ -314,13 +309,13 @@ public sealed class FederationServer : IAsyncDisposable
 
     public JobStore Store(string jobId) => new(Path.Combine(JobsFolder, jobId));
 
-    public JobReply Abort(string jobId, string by)
+    public JobAnswer Abort(string jobId, string by)
     {
         Audit.Record(by, "abort requested", jobId);
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jobId, out var state)) return new JobReply { Ok = false, JobId = jobId, Message = $"no job {jobId}" };
-            if (JobStatuses.IsOver(state.Status)) return new JobReply { Ok = false, JobId = jobId, Message = $"job {jobId} is already {state.Status}" };
+            if (!_jobs.TryGetValue(jobId, out var state)) return new JobAnswer(false, jobId, $"no job {jobId}");
+            if (JobStatuses.IsOver(state.Status)) return new JobAnswer(false, jobId, $"job {jobId} is already {state.Status}");
             if (_running?.JobId == jobId) _running.Abort($"aborted by {by}");
             else
             {
@@ -335,7 +330,7 @@ public sealed class FederationServer : IAsyncDisposable
         }
         _log.LogWarning("job {Job} aborted by {Admin}", jobId, by);
         Audit.Record(by, "job aborted", jobId);
-        return new JobReply { Ok = true, JobId = jobId, Message = $"job {jobId} aborted" };
+        return new JobAnswer(true, jobId, $"job {jobId} aborted");
     }
 
     TaskCompletionSource<JobState> Ending(string jobId)

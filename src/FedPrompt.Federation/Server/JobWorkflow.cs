@@ -1,7 +1,7 @@
 using FedPrompt.Federation.Aggregation;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Models;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Formats.Checkpoints;
 using Microsoft.Extensions.Logging;
 
@@ -213,12 +213,12 @@ public sealed class JobWorkflow
         lock (_gate)
         {
             if (_over || !_job.Meta.Sites.Contains(site) || _setup.LeftOut(site) is not null || _board.IsBusy(site, session)) return null;
-            if (!_board.IsConfigured(site, session)) return _board.Issue(site, session, TaskKind.Configure, _state.NextRound, config: _siteTaskConfig);
+            if (!_board.IsConfigured(site, session)) return _board.Issue(site, session, SiteTaskKind.Configure, _state.NextRound, config: _siteTaskConfig);
             if (_secure is not null) return _secure.NextTask(site, session, _board);
             if (_round is null || _round.Closed || _round.HasAnswered(site)) return null;
             return _round.Training
-                ? _board.Issue(site, session, TaskKind.Train, _round.Number, _globalPayload, complete: h => h.SecureAggregation = _job.Server.SecureAggregation)
-                : _board.Issue(site, session, TaskKind.Validate, _round.Number, _globalPayload);
+                ? _board.Issue(site, session, SiteTaskKind.Train, _round.Number, _globalPayload, complete: t => t with { SecureAggregation = _job.Server.SecureAggregation })
+                : _board.Issue(site, session, SiteTaskKind.Validate, _round.Number, _globalPayload);
         }
     }
 
@@ -242,7 +242,7 @@ public sealed class JobWorkflow
     /// size- and checksum-verified) is a safetensors stream, or null.</summary>
     /// <param name="uploadProblem">Why the payload could not be received (too large, checksum…): the
     /// result still answers the site's task, which then loses its round.</param>
-    public ResultReply Accept(string site, ResultHeader header, Stream? payload, string? uploadProblem = null)
+    public ResultVerdict Accept(string site, SiteResult header, Stream? payload, string? uploadProblem = null)
     {
         try
         {
@@ -251,8 +251,8 @@ public sealed class JobWorkflow
                 var refused = Take(site, header, payload, uploadProblem);
                 if (refused is not null) Refused(site, header.Round, refused);
                 else _audit.Record(site, $"{header.Kind.ToString().ToLowerInvariant()} result accepted", JobId, header.Round,
-                    header.Kind == TaskKind.Train ? $"{header.Steps} steps" : null);
-                return new ResultReply { Accepted = refused is null, Reason = refused ?? "" };
+                    header.Kind == SiteTaskKind.Train ? $"{header.Steps} steps" : null);
+                return refused is null ? ResultVerdict.Yes : ResultVerdict.No(refused);
             }
         }
         finally
@@ -270,24 +270,24 @@ public sealed class JobWorkflow
     }
 
     /// <returns>Why the result is refused, or null when it is taken in.</returns>
-    string? Take(string site, ResultHeader header, Stream? payload, string? uploadProblem)
+    string? Take(string site, SiteResult header, Stream? payload, string? uploadProblem)
     {
         if (ResultChecks.Addressing(header, JobId, _job.Meta.Sites, site, _over, _state.NextRound, _round) is { } misaddressed) return misaddressed;
         if (_board.Take(site, header.TaskId) is not { } task) return ResultChecks.StaleTask(header, site);
         if (header.Failed || uploadProblem is not null)
         {
-            if (header.Kind == TaskKind.Configure) SetupFailed(site, header.Error);
-            else if (header.Kind is TaskKind.SecureKey or TaskKind.SecureMask) _secure?.Drop(site);
+            if (header.Kind == SiteTaskKind.Configure) SetupFailed(site, header.Error);
+            else if (header.Kind is SiteTaskKind.SecureKey or SiteTaskKind.SecureMask) _secure?.Drop(site);
             else _round?.Answered(site);
             return uploadProblem ?? $"the site's task failed: {header.Error}";
         }
         return header.Kind switch
         {
-            TaskKind.Configure => TakeConfigure(site, task.Session, header, payload),
-            TaskKind.Train => TakeUpdate(site, header, payload),
-            TaskKind.Validate when _round is { Training: false, Closed: false } validation => Took(validation, new SiteRecord(site, 0, new Dictionary<string, double>(header.Metrics))),
-            TaskKind.Validate => "no validation round is open",
-            TaskKind.SecureKey or TaskKind.SecureMask => _secure is null ? "no secure aggregation is under way" : _secure.Accept(site, header, payload),
+            SiteTaskKind.Configure => TakeConfigure(site, task.Session, header, payload),
+            SiteTaskKind.Train => TakeUpdate(site, header, payload),
+            SiteTaskKind.Validate when _round is { Training: false, Closed: false } validation => Took(validation, new SiteRecord(site, 0, new Dictionary<string, double>(header.Metrics))),
+            SiteTaskKind.Validate => "no validation round is open",
+            SiteTaskKind.SecureKey or SiteTaskKind.SecureMask => _secure is null ? "no secure aggregation is under way" : _secure.Accept(site, header, payload),
             _ => $"unknown task kind {header.Kind}",
         };
     }
@@ -305,7 +305,7 @@ public sealed class JobWorkflow
         _log.LogWarning("job {Job}: {Site} left out after {Attempts} failed set-ups: {Error}", JobId, site, SiteSetup.MaxAttempts, error);
     }
 
-    string? TakeConfigure(string site, string session, ResultHeader header, Stream? payload)
+    string? TakeConfigure(string site, string session, SiteResult header, Stream? payload)
     {
         var (refused, configured) = SiteSetup.Check(site, header, payload, _state.BaseModelJson, _global);
         if (refused is not null) return refused;
@@ -316,7 +316,7 @@ public sealed class JobWorkflow
         return null;
     }
 
-    string? TakeUpdate(string site, ResultHeader header, Stream? payload)
+    string? TakeUpdate(string site, SiteResult header, Stream? payload)
     {
         if (_round is not { Training: true, Closed: false } round) return "no training round is open";
         round.Answered(site);
@@ -343,7 +343,7 @@ public sealed class JobWorkflow
         return Took(round, record);
     }
 
-    static string Metric(ResultHeader header, string name) => RoundCommitter.Format(header.Metrics.TryGetValue(name, out var value) ? value : null);
+    static string Metric(SiteResult header, string name) => RoundCommitter.Format(header.Metrics.TryGetValue(name, out var value) ? value : null);
 
     void SetGlobal(ModelState global)
     {

@@ -1,5 +1,5 @@
 using FedPrompt.Federation.Models;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Formats.Checkpoints;
 
 namespace FedPrompt.Federation.Server;
@@ -14,19 +14,19 @@ public sealed class ResultChecks
     readonly TensorScratch _scratch = new();
 
     /// <summary>Whether the result answers a task of this job, round and site at all.</summary>
-    public static string? Addressing(ResultHeader header, string jobId, IReadOnlyList<string> sites, string site, bool over, int round,
+    public static string? Addressing(SiteResult header, string jobId, IReadOnlyList<string> sites, string site, bool over, int round,
         RoundInProgress? open)
     {
         if (header.JobId != jobId) return $"the result is for job {header.JobId}, not the running job {jobId}";
         if (!sites.Contains(site)) return $"site {site} is not in job {jobId}";
         if (over) return "the job is over";
-        if (header.Kind != TaskKind.Configure && header.Round != round) return $"the result is for round {header.Round}; the current round is {round}";
-        if (header.Kind is TaskKind.Train or TaskKind.Validate && open?.Accepted.ContainsKey(site) == true)
+        if (header.Kind != SiteTaskKind.Configure && header.Round != round) return $"the result is for round {header.Round}; the current round is {round}";
+        if (header.Kind is SiteTaskKind.Train or SiteTaskKind.Validate && open?.Accepted.ContainsKey(site) == true)
             return $"a second result from {site} in round {header.Round}";
         return null;
     }
 
-    public static string StaleTask(ResultHeader header, string site) =>
+    public static string StaleTask(SiteResult header, string site) =>
         $"the result answers task {header.TaskId}, which is not the task {site} holds (stale or unknown)";
 
     public static string? Steps(long steps) =>

@@ -1,4 +1,4 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Wire;
 
 namespace FedPrompt.Federation.Server;
@@ -12,11 +12,11 @@ public sealed class ResultUpload : IDisposable
 {
     readonly FederationServer _server;
     readonly string _site;
-    readonly ResultHeader _header;
+    readonly SiteResult _header;
     readonly PayloadReceiver? _receiver;
     string? _problem;
 
-    internal ResultUpload(FederationServer server, string site, ResultHeader header, PayloadReceiver? receiver, string? problem)
+    internal ResultUpload(FederationServer server, string site, SiteResult header, PayloadReceiver? receiver, string? problem)
     {
         _server = server;
         _site = site;
@@ -43,7 +43,7 @@ public sealed class ResultUpload : IDisposable
         }
     }
 
-    public ResultReply Complete()
+    public ResultVerdict Complete()
     {
         if (_problem is not null) return _server.RejectUpload(_site, _header, _problem);
         Stream? payload = null;
@@ -58,7 +58,7 @@ public sealed class ResultUpload : IDisposable
                 return _server.RejectUpload(_site, _header, e.Message);
             }
         }
-        return _server.Finish(_site, _header, payload);
+        return _server.AcceptResult(_site, _header, payload);
     }
 
     public void Dispose() => _receiver?.Dispose();

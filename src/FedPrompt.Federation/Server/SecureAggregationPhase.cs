@@ -1,7 +1,6 @@
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.SecureAggregation;
-using ResultHeader = FedPrompt.Federation.Protocol.ResultHeader;
-using TaskKind = FedPrompt.Federation.Protocol.TaskKind;
 
 namespace FedPrompt.Federation.Server;
 
@@ -41,22 +40,18 @@ public sealed class SecureAggregationPhase(ModelState global, string jobId, int 
     /// <summary>The key or mask task the site owes this attempt, or null.</summary>
     public TaskAssignment? NextTask(string site, string session, TaskBoard board)
     {
-        if (WantsKeyFrom(site)) return board.Issue(site, session, TaskKind.SecureKey, round, complete: h => h.Attempt = Attempt);
+        if (WantsKeyFrom(site)) return board.Issue(site, session, SiteTaskKind.SecureKey, round, complete: t => t with { Attempt = Attempt });
         if (!WantsMaskFrom(site)) return null;
-        return board.Issue(site, session, TaskKind.SecureMask, round, complete: h =>
-        {
-            h.Attempt = Attempt;
-            h.Participants.AddRange(Keys.Select(k => new Protocol.ParticipantKey { Site = k.Site, PublicKey = Google.Protobuf.ByteString.CopyFrom(k.PublicKey) }));
-        });
+        return board.Issue(site, session, SiteTaskKind.SecureMask, round, complete: t => t with { Attempt = Attempt, Participants = Keys });
     }
 
     /// <summary>A key or masked update: the reason it is refused (the site is then out of the phase), or null.</summary>
-    public string? Accept(string site, ResultHeader header, Stream? payload)
+    public string? Accept(string site, SiteResult header, Stream? payload)
     {
         if (header.Attempt != Attempt) return $"the result is for secure aggregation attempt {header.Attempt}; the current one is {Attempt}";
         try
         {
-            if (header.Kind == TaskKind.SecureKey) AcceptKey(site, header.PublicKey.ToByteArray());
+            if (header.Kind == SiteTaskKind.SecureKey) AcceptKey(site, header.PublicKey);
             else AcceptMasked(site, payload ?? throw new InvalidDataException("no masked update in the result"), header.Steps);
             return null;
         }

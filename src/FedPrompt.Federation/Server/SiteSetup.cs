@@ -1,6 +1,6 @@
 using System.Text.Json;
 using FedPrompt.Federation.Models;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Wire;
 using FedPrompt.Formats.Checkpoints;
 
@@ -44,7 +44,7 @@ public sealed class SiteSetup(int sites, int minClients)
     /// <summary>Reads and checks a configure result: the reason it is refused, or what it configures.</summary>
     /// <param name="baseModelJson">The base model the job's sites reported so far, or null before the first.</param>
     /// <param name="global">The job's global model, or null before the first site's initial encoder.</param>
-    public static (string? Refused, SiteConfigured? Configured) Check(string site, ResultHeader header, Stream? payload, string? baseModelJson, ModelState? global)
+    public static (string? Refused, SiteConfigured? Configured) Check(string site, SiteResult header, Stream? payload, string? baseModelJson, ModelState? global)
     {
         SiteInfo info;
         try

@@ -1,9 +1,9 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 
 namespace FedPrompt.Federation.Server;
 
 /// <summary>What the server hands a site: a task header and, for model tasks, the payload.</summary>
-public sealed record TaskAssignment(TaskHeader Header, byte[]? Payload);
+public sealed record TaskAssignment(SiteTask Task, byte[]? Payload);
 
 /// <summary>
 /// The tasks a job has out: at most one per site, each tied to the session it was issued to, so a
@@ -13,7 +13,7 @@ public sealed record TaskAssignment(TaskHeader Header, byte[]? Payload);
 /// </summary>
 public sealed class TaskBoard(string jobId)
 {
-    public sealed record Outstanding(string TaskId, string Session, TaskKind Kind, int Round);
+    public sealed record Outstanding(string TaskId, string Session, SiteTaskKind Kind, int Round);
 
     readonly Dictionary<string, Outstanding> _outstanding = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> _configuredSessions = new(StringComparer.Ordinal);
@@ -25,15 +25,17 @@ public sealed class TaskBoard(string jobId)
 
     public void Configured(string site, string session) => _configuredSessions[site] = session;
 
-    public TaskAssignment Issue(string site, string session, TaskKind kind, int round, byte[]? payload = null, string? config = null,
-        Action<TaskHeader>? complete = null)
+    public TaskAssignment Issue(string site, string session, SiteTaskKind kind, int round, byte[]? payload = null, string? config = null,
+        Func<SiteTask, SiteTask>? complete = null)
     {
         var taskId = $"{jobId}/{kind.ToString().ToLowerInvariant()}/r{round}/{site}/{Guid.NewGuid():N}";
         _outstanding[site] = new Outstanding(taskId, session, kind, round);
-        var header = new TaskHeader { Kind = kind, JobId = jobId, TaskId = taskId, Round = round, ConfigJson = config ?? "" };
-        if (payload is not null) header.Payload = Wire.Payloads.Describe(payload);
-        complete?.Invoke(header);
-        return new TaskAssignment(header, payload);
+        var task = new SiteTask
+        {
+            Kind = kind, JobId = jobId, TaskId = taskId, Round = round, ConfigJson = config ?? "",
+            Payload = payload is null ? null : Wire.Payloads.Describe(payload),
+        };
+        return new TaskAssignment(complete?.Invoke(task) ?? task, payload);
     }
 
     /// <summary>Whether the site should keep working on this task (its heartbeats ask).</summary>
@@ -50,7 +52,7 @@ public sealed class TaskBoard(string jobId)
     /// <summary>A new round makes the previous round's tasks stale; a site still setting up keeps its configure task.</summary>
     public void NewRound()
     {
-        foreach (var site in _outstanding.Where(o => o.Value.Kind != TaskKind.Configure).Select(o => o.Key).ToList()) _outstanding.Remove(site);
+        foreach (var site in _outstanding.Where(o => o.Value.Kind != SiteTaskKind.Configure).Select(o => o.Key).ToList()) _outstanding.Remove(site);
     }
 
     /// <summary>The site was declared gone: its task is dropped, and it sets up again when it returns.</summary>
@@ -63,9 +65,9 @@ public sealed class TaskBoard(string jobId)
     /// <summary>What the site is doing, in words, or null when it holds no task.</summary>
     public string? Activity(string site) => _outstanding.TryGetValue(site, out var task) ? task.Kind switch
     {
-        TaskKind.Configure => "setting up",
-        TaskKind.Train => $"training round {task.Round}",
-        TaskKind.Validate => $"validating round {task.Round}",
+        SiteTaskKind.Configure => "setting up",
+        SiteTaskKind.Train => $"training round {task.Round}",
+        SiteTaskKind.Validate => $"validating round {task.Round}",
         _ => $"secure aggregation, round {task.Round}",
     } : null;
 }

@@ -1,4 +1,4 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Site;
 using FedPrompt.Federation.Wire;
@@ -9,21 +9,18 @@ namespace FedPrompt.Federation.Simulation;
 /// payloads still announced, chunked and checked as on the wire.</summary>
 public sealed class InProcessFederationClient(FederationServer server, string site) : IFederationClient
 {
-    public Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel) =>
-        Task.FromResult(Session(() => server.Hello(site, request)));
+    public Task<SiteWelcome> HelloAsync(SiteHello hello, CancellationToken cancel) =>
+        Task.FromResult(Session(() => server.Hello(site, hello)));
 
-    public Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel) =>
-        Task.FromResult(server.Heartbeat(site, request));
+    public Task<HeartbeatAnswer> HeartbeatAsync(SiteHeartbeat heartbeat, CancellationToken cancel) =>
+        Task.FromResult(server.Heartbeat(site, heartbeat));
 
-    public Task<(TaskHeader Header, byte[]? Payload)> NextTaskAsync(TaskRequest request, CancellationToken cancel)
+    public Task<TaskAssignment> NextTaskAsync(string session, CancellationToken cancel) =>
+        Task.FromResult(Session(() => server.NextTask(site, session)));
+
+    public Task<ResultVerdict> SubmitResultAsync(SiteResult result, byte[]? payload, CancellationToken cancel)
     {
-        var assignment = Session(() => server.NextTask(site, request));
-        return Task.FromResult((assignment.Header, assignment.Payload));
-    }
-
-    public Task<ResultReply> SubmitResultAsync(ResultHeader header, byte[]? payload, CancellationToken cancel)
-    {
-        using var upload = Session(() => server.BeginResult(site, header));
+        using var upload = Session(() => server.BeginResult(site, result));
         if (payload is not null)
             foreach (var chunk in Payloads.Chunks(payload, server.Options.ChunkBytes)) upload.Append(chunk.Span);
         return Task.FromResult(upload.Complete());

@@ -1,4 +1,5 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
+using FedPrompt.Federation.Server;
 
 namespace FedPrompt.Federation.Site;
 
@@ -6,10 +7,10 @@ namespace FedPrompt.Federation.Site;
 /// Both end in the same server methods.</summary>
 public interface IFederationClient
 {
-    Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel);
-    Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel);
-    Task<(TaskHeader Header, byte[]? Payload)> NextTaskAsync(TaskRequest request, CancellationToken cancel);
-    Task<ResultReply> SubmitResultAsync(ResultHeader header, byte[]? payload, CancellationToken cancel);
+    Task<SiteWelcome> HelloAsync(SiteHello hello, CancellationToken cancel);
+    Task<HeartbeatAnswer> HeartbeatAsync(SiteHeartbeat heartbeat, CancellationToken cancel);
+    Task<TaskAssignment> NextTaskAsync(string session, CancellationToken cancel);
+    Task<ResultVerdict> SubmitResultAsync(SiteResult result, byte[]? payload, CancellationToken cancel);
 }
 
 /// <summary>The server does not know this site's session (it restarted, or declared the site gone): say Hello again.</summary>

@@ -1,4 +1,4 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 
 namespace FedPrompt.Federation.Site;
 
@@ -7,26 +7,21 @@ namespace FedPrompt.Federation.Site;
 /// until it is masked.</summary>
 public sealed class LearnerTasks(ISiteLearner learner, SecureAggregationTasks secure)
 {
-    public byte[]? Configure(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    public (SiteResult, byte[]?) Configure(SiteTask task, byte[]? payload, SiteResult result, CancellationToken cancel)
     {
         var (info, initial) = learner.Configure(task.JobId, task.ConfigJson);
-        result.SiteInfoJson = System.Text.Json.JsonSerializer.Serialize(info, Server.JobState.Json);
-        return initial;
+        return (result with { SiteInfoJson = System.Text.Json.JsonSerializer.Serialize(info, Server.JobState.Json) }, initial);
     }
 
-    public byte[]? Train(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    public (SiteResult, byte[]?) Train(SiteTask task, byte[]? payload, SiteResult result, CancellationToken cancel)
     {
         var outcome = learner.Train(task.JobId, task.Round, payload ?? throw new InvalidDataException("a train task without a global model"), cancel);
-        result.Steps = outcome.Steps;
-        result.Metrics.Add(outcome.Metrics);
-        if (!task.SecureAggregation) return outcome.Difference;
+        result = result with { Steps = outcome.Steps, Metrics = outcome.Metrics };
+        if (!task.SecureAggregation) return (result, outcome.Difference);
         secure.Hold(task.JobId, task.Round, outcome);
-        return null;
+        return (result, null);
     }
 
-    public byte[]? Validate(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
-    {
-        result.Metrics.Add(learner.Validate(task.JobId, payload ?? throw new InvalidDataException("a validate task without a global model")));
-        return null;
-    }
+    public (SiteResult, byte[]?) Validate(SiteTask task, byte[]? payload, SiteResult result, CancellationToken cancel) =>
+        (result with { Metrics = learner.Validate(task.JobId, payload ?? throw new InvalidDataException("a validate task without a global model")) }, null);
 }

@@ -1,4 +1,4 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.SecureAggregation;
 
 namespace FedPrompt.Federation.Site;
@@ -15,25 +15,20 @@ public sealed class SecureAggregationTasks(string site)
 
     public void Hold(string jobId, int round, TrainOutcome outcome) => _held = (jobId, round, outcome);
 
-    public byte[]? Key(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    public (SiteResult, byte[]?) Key(SiteTask task, byte[]? payload, SiteResult result, CancellationToken cancel)
     {
         _session?.Dispose();
         _session = new SecureAggregationSession(site, task.JobId, task.Round);
-        result.Attempt = task.Attempt;
-        result.PublicKey = Google.Protobuf.ByteString.CopyFrom(_session.PublicKey);
-        return null;
+        return (result with { Attempt = task.Attempt, PublicKey = _session.PublicKey }, null);
     }
 
-    public byte[]? Mask(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel)
+    public (SiteResult, byte[]?) Mask(SiteTask task, byte[]? payload, SiteResult result, CancellationToken cancel)
     {
         if (_held is not { } held || held.JobId != task.JobId || held.Round != task.Round)
             throw new InvalidOperationException($"no update held for job {task.JobId}, round {task.Round} (did this site restart since training?)");
         if (_session is not { } session || session.JobId != task.JobId || session.Round != task.Round)
             throw new InvalidOperationException($"no key pair for job {task.JobId}, round {task.Round}");
-        var participants = task.Participants.Select(p => new SecureAggregation.ParticipantKey(p.Site, p.PublicKey.ToByteArray())).ToList();
-        var masked = session.Mask(Models.ModelState.FromBytes(held.Outcome.Difference, "update"), held.Outcome.Steps, participants);
-        result.Attempt = task.Attempt;
-        result.Steps = held.Outcome.Steps;
-        return masked.ToBytes();
+        var masked = session.Mask(Models.ModelState.FromBytes(held.Outcome.Difference, "update"), held.Outcome.Steps, task.Participants);
+        return (result with { Attempt = task.Attempt, Steps = held.Outcome.Steps }, masked.ToBytes());
     }
 }

@@ -1,4 +1,4 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +6,8 @@ namespace FedPrompt.Federation.Site;
 
 /// <summary>
 /// A site's loop (NVFlare's executor): say Hello, ask for tasks, hand each to its handler
-/// (<see cref="LearnerTasks"/>, <see cref="SecureAggregationTasks"/>), send the results; heartbeats go out on their own timer the whole time, also while a task runs for hours.
+/// (<see cref="LearnerTasks"/>, <see cref="SecureAggregationTasks"/>), send the results; heartbeats
+/// go out on their own timer the whole time, also while a task runs for hours.
 /// A lost connection is retried with exponential backoff; a lost session (the server restarted or
 /// declared the site gone) means Hello again. A task the server no longer wants is abandoned. A
 /// refusal (another process runs as this site, an unsupported protocol) ends the loop with
@@ -21,19 +22,19 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
     string _previousSession = "";
     string _currentTask = "";
     CancellationTokenSource? _taskCancel;
-    readonly IReadOnlyDictionary<TaskKind, SiteTaskHandler> _handlers = Handlers(learner);
+    readonly IReadOnlyDictionary<SiteTaskKind, SiteTaskHandler> _handlers = Handlers(learner);
 
-    static Dictionary<TaskKind, SiteTaskHandler> Handlers(ISiteLearner learner)
+    static Dictionary<SiteTaskKind, SiteTaskHandler> Handlers(ISiteLearner learner)
     {
         var secure = new SecureAggregationTasks(learner.Site);
         var tasks = new LearnerTasks(learner, secure);
         return new()
         {
-            [TaskKind.Configure] = tasks.Configure,
-            [TaskKind.Train] = tasks.Train,
-            [TaskKind.Validate] = tasks.Validate,
-            [TaskKind.SecureKey] = secure.Key,
-            [TaskKind.SecureMask] = secure.Mask,
+            [SiteTaskKind.Configure] = tasks.Configure,
+            [SiteTaskKind.Train] = tasks.Train,
+            [SiteTaskKind.Validate] = tasks.Validate,
+            [SiteTaskKind.SecureKey] = secure.Key,
+            [SiteTaskKind.SecureMask] = secure.Mask,
         };
     }
 
@@ -50,25 +51,22 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
                 {
                     if (_session is null)
                     {
-                        var hello = await client.HelloAsync(new HelloRequest
-                        {
-                            ProtocolVersion = Payloads.ProtocolVersion, SoftwareVersion = SoftwareVersion, PreviousSession = _previousSession,
-                        }, cancel);
+                        var hello = await client.HelloAsync(new SiteHello(Payloads.ProtocolVersion, SoftwareVersion, _previousSession), cancel);
                         _session = _previousSession = hello.Session;
                         log.LogInformation("{Site}: connected", learner.Site);
-                        heartbeatLoop ??= HeartbeatAsync(TimeSpan.FromMilliseconds(Math.Max(100, hello.HeartbeatIntervalMs)), heartbeats.Token);
+                        heartbeatLoop ??= HeartbeatAsync(TimeSpan.FromMilliseconds(Math.Max(100, hello.HeartbeatInterval.TotalMilliseconds)), heartbeats.Token);
                     }
-                    var (header, payload) = await client.NextTaskAsync(new TaskRequest { Session = _session }, cancel);
+                    var (task, payload) = await client.NextTaskAsync(_session, cancel);
                     backoff = _options.InitialBackoff;
-                    if (header.Kind == TaskKind.Wait)
+                    if (task.Kind == SiteTaskKind.Wait)
                     {
-                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(50, header.RetryAfterMs)), cancel);
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(50, task.RetryAfter.TotalMilliseconds)), cancel);
                         continue;
                     }
-                    var (result, resultPayload) = await RunTaskAsync(header, payload, cancel);
+                    var (result, resultPayload) = await RunTaskAsync(task, payload, cancel);
                     if (result is null) continue;
                     var reply = await client.SubmitResultAsync(result, resultPayload, cancel);
-                    if (!reply.Accepted) log.LogWarning("{Site}: the server turned away the result of {Task}: {Reason}", learner.Site, header.TaskId, reply.Reason);
+                    if (!reply.Accepted) log.LogWarning("{Site}: the server turned away the result of {Task}: {Reason}", learner.Site, task.TaskId, reply.Reason);
                 }
                 catch (SessionLostException)
                 {
@@ -101,28 +99,28 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
     static bool IsConnectionProblem(Exception e) => e is not (OutOfMemoryException or InvalidProgramException or FederationRefusedException);
 
     /// <summary>Runs one task; a failure becomes a failed result (it costs this site the round, not the job).</summary>
-    async Task<(ResultHeader? Header, byte[]? Payload)> RunTaskAsync(TaskHeader task, byte[]? payload, CancellationToken cancel)
+    async Task<(SiteResult? Result, byte[]? Payload)> RunTaskAsync(SiteTask task, byte[]? payload, CancellationToken cancel)
     {
-        var result = new ResultHeader { Session = _session!, JobId = task.JobId, TaskId = task.TaskId, Round = task.Round, Kind = task.Kind };
+        var result = SiteResult.For(task, _session!);
         using var taskCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _taskCancel = taskCancel;
         _currentTask = task.TaskId;
         try
         {
             log.LogInformation("{Site}: {Kind} task for job {Job}, round {Round}", learner.Site, task.Kind, task.JobId, task.Round);
-            byte[]? resultPayload = null;
+            byte[]? resultPayload;
             await _options.TrainingGate.WaitAsync(taskCancel.Token);
             try
             {
                 // Training is CPU-bound and synchronous: keep it off the loop so heartbeats keep going.
                 var handler = _handlers.GetValueOrDefault(task.Kind) ?? throw new InvalidDataException($"unknown task kind {task.Kind}");
-                resultPayload = await Task.Run(() => handler(task, payload, result, taskCancel.Token), taskCancel.Token);
+                (result, resultPayload) = await Task.Run(() => handler(task, payload, result, taskCancel.Token), taskCancel.Token);
             }
             finally
             {
                 _options.TrainingGate.Release();
             }
-            if (resultPayload is not null) result.Payload = Payloads.Describe(resultPayload);
+            if (resultPayload is not null) result = result with { Payload = Payloads.Describe(resultPayload) };
             return (result, resultPayload);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
@@ -133,9 +131,7 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError("{Site}: task {Task} failed: {Error}", learner.Site, task.TaskId, e.Message);
-            result.Failed = true;
-            result.Error = e.Message;
-            return (result, null);
+            return (result with { Failed = true, Error = e.Message }, null);
         }
         finally
         {
@@ -152,7 +148,7 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
             {
                 await Task.Delay(interval, cancel);
                 if (_session is not { } session) continue;
-                var reply = await client.HeartbeatAsync(new HeartbeatRequest { Session = session, TaskId = _currentTask }, cancel);
+                var reply = await client.HeartbeatAsync(new SiteHeartbeat(session, _currentTask), cancel);
                 if (!reply.Known || reply.AbandonTask) _taskCancel?.Cancel();
                 if (!reply.Known) _session = null;
             }

@@ -1,7 +1,7 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 
 namespace FedPrompt.Federation.Site;
 
-/// <summary>Runs one kind of task on a site: fills in <paramref name="result"/> and returns the
-/// result's payload, or null when it has none. A thrown exception becomes a failed result.</summary>
-public delegate byte[]? SiteTaskHandler(TaskHeader task, byte[]? payload, ResultHeader result, CancellationToken cancel);
+/// <summary>Runs one kind of task on a site: fills in the blank <paramref name="result"/> and returns
+/// it with its payload, or null when it has none. A thrown exception becomes a failed result.</summary>
+public delegate (SiteResult Result, byte[]? Payload) SiteTaskHandler(SiteTask task, byte[]? payload, SiteResult result, CancellationToken cancel);

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 
 namespace FedPrompt.Federation.Wire;
 
@@ -13,14 +13,14 @@ public sealed class PayloadException(string message) : Exception(message);
 /// </summary>
 public sealed class PayloadReceiver : IDisposable
 {
-    readonly PayloadInfo _announced;
+    readonly PayloadDescription _announced;
     readonly Stream _destination;
     readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     long _received;
 
-    PayloadReceiver(PayloadInfo announced, long limit, Stream destination)
+    PayloadReceiver(PayloadDescription announced, long limit, Stream destination)
     {
-        if (announced.Size > (ulong)limit)
+        if (announced.Size > limit)
         {
             destination.Dispose();
             throw new PayloadException($"payload of {announced.Size:N0} bytes exceeds the limit of {limit:N0} bytes");
@@ -29,10 +29,10 @@ public sealed class PayloadReceiver : IDisposable
         _destination = destination;
     }
 
-    public static PayloadReceiver InMemory(PayloadInfo announced, long limit) =>
+    public static PayloadReceiver InMemory(PayloadDescription announced, long limit) =>
         new(announced, limit, new MemoryStream());
 
-    public static PayloadReceiver Spooled(PayloadInfo announced, long limit, string spoolFolder)
+    public static PayloadReceiver Spooled(PayloadDescription announced, long limit, string spoolFolder)
     {
         Directory.CreateDirectory(spoolFolder);
         var path = Path.Combine(spoolFolder, $"{Guid.NewGuid():N}.part");
@@ -43,7 +43,7 @@ public sealed class PayloadReceiver : IDisposable
     public void Append(ReadOnlySpan<byte> chunk)
     {
         _received += chunk.Length;
-        if ((ulong)_received > _announced.Size)
+        if (_received > _announced.Size)
             throw new PayloadException($"payload is longer than the {_announced.Size:N0} bytes announced");
         _hash.AppendData(chunk);
         _destination.Write(chunk);
@@ -52,7 +52,7 @@ public sealed class PayloadReceiver : IDisposable
     /// <summary>Checks length and hash; the returned stream (positioned at 0) lives until this receiver is disposed.</summary>
     public Stream Complete()
     {
-        if ((ulong)_received != _announced.Size)
+        if (_received != _announced.Size)
             throw new PayloadException($"payload ended after {_received:N0} of the {_announced.Size:N0} bytes announced");
         var actual = Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
         if (actual != _announced.Sha256)

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
-using FedPrompt.Federation.Protocol;
-using Google.Protobuf;
+using FedPrompt.Federation.Messages;
 
 namespace FedPrompt.Federation.Wire;
 
@@ -12,15 +11,12 @@ public static class Payloads
     /// concurrent transfers are short-lived gen-0 garbage instead of piling up on the large-object heap.</summary>
     public const int DefaultChunkBytes = 1 << 16;
 
-    public static PayloadInfo Describe(ReadOnlySpan<byte> payload) => new()
-    {
-        Size = (ulong)payload.Length,
-        Sha256 = Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant(),
-    };
+    public static PayloadDescription Describe(ReadOnlySpan<byte> payload) =>
+        new(payload.Length, Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant());
 
-    public static IEnumerable<ByteString> Chunks(byte[] payload, int chunkBytes)
+    public static IEnumerable<ReadOnlyMemory<byte>> Chunks(byte[] payload, int chunkBytes)
     {
         for (int at = 0; at < payload.Length; at += chunkBytes)
-            yield return ByteString.CopyFrom(payload, at, Math.Min(chunkBytes, payload.Length - at));
+            yield return payload.AsMemory(at, Math.Min(chunkBytes, payload.Length - at));
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using FedPrompt.Federation.Grpc;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Site;
 using FedPrompt.Federation.Tests.Provisioning;
@@ -40,7 +40,7 @@ public sealed class SiteSessionTests : IAsyncLifetime
         return new GrpcFederationClient(new Protocol.Federation.FederationClient(channel), 1 << 20);
     }
 
-    static HelloRequest Hello(string previousSession = "") => new() { ProtocolVersion = Payloads.ProtocolVersion, PreviousSession = previousSession };
+    static SiteHello Hello(string previousSession = "") => new(Payloads.ProtocolVersion, "", previousSession);
 
     [Fact]
     public async Task ASecondProcessForALiveSiteIsRefusedAndTheFirstKeepsItsSession()
@@ -54,7 +54,7 @@ public sealed class SiteSessionTests : IAsyncLifetime
         Assert.Contains("site site-1 is already connected", refusal.Message);
         Assert.Contains("is it running twice?", refusal.Message);
         Assert.Contains("expires after 60 s without heartbeats", refusal.Message);
-        Assert.True((await first.HeartbeatAsync(new HeartbeatRequest { Session = session }, default)).Known);
+        Assert.True((await first.HeartbeatAsync(new SiteHeartbeat(session, ""), default)).Known);
         Assert.Single(AuditLog.Read(_server.Audit.Path), e => e is { Actor: "site-1", Event: "refused" });
     }
 
@@ -67,8 +67,8 @@ public sealed class SiteSessionTests : IAsyncLifetime
         var again = (await site.HelloAsync(Hello(previousSession: lost), default)).Session;
 
         Assert.NotEqual(lost, again);
-        Assert.True((await site.HeartbeatAsync(new HeartbeatRequest { Session = again }, default)).Known);
-        Assert.False((await site.HeartbeatAsync(new HeartbeatRequest { Session = lost }, default)).Known);
+        Assert.True((await site.HeartbeatAsync(new SiteHeartbeat(again, ""), default)).Known);
+        Assert.False((await site.HeartbeatAsync(new SiteHeartbeat(lost, ""), default)).Known);
     }
 
     [Fact]
@@ -81,8 +81,8 @@ public sealed class SiteSessionTests : IAsyncLifetime
         _clock.Advance(_server.Options.HeartbeatTimeout + TimeSpan.FromSeconds(1));
         var taken = (await restarted.HelloAsync(Hello(), default)).Session;
 
-        Assert.True((await restarted.HeartbeatAsync(new HeartbeatRequest { Session = taken }, default)).Known);
-        Assert.False((await crashed.HeartbeatAsync(new HeartbeatRequest { Session = old }, default)).Known);
+        Assert.True((await restarted.HeartbeatAsync(new SiteHeartbeat(taken, ""), default)).Known);
+        Assert.False((await crashed.HeartbeatAsync(new SiteHeartbeat(old, ""), default)).Known);
     }
 
     [Fact]

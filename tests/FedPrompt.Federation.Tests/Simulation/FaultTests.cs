@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using FedPrompt.Federation.Models;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
 using FedPrompt.Federation.Site;
@@ -35,7 +35,7 @@ public class FaultTests
         using var folder = new TemporaryDirectory();
         // A long wait after min_clients: the round can only close early by declaring site-3 gone.
         var (state, _) = await Run(folder, rounds: 3, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 120 },
-            (site, client) => site == "site-3" ? new FaultyClient(client) { DieAt = t => t.Kind == TaskKind.Train && t.Round == 1 } : client,
+            (site, client) => site == "site-3" ? new FaultyClient(client) { DieAt = t => t.Kind == SiteTaskKind.Train && t.Round == 1 } : client,
             o => o with { HeartbeatInterval = TimeSpan.FromMilliseconds(100), HeartbeatTimeout = TimeSpan.FromSeconds(1.5) });
 
         Assert.Equal(JobStatuses.Finished, state.Status);
@@ -48,7 +48,7 @@ public class FaultTests
     public async Task BadResultsAreRejectedWithTheirReasonAndTheJobCompletes()
     {
         using var folder = new TemporaryDirectory();
-        (ResultHeader, byte[]?)? Corrupt(ResultHeader header, byte[]? payload)
+        (SiteResult, byte[]?)? Corrupt(SiteResult header, byte[]? payload)
         {
             var update = ModelState.FromBytes(payload!, "update");
             switch (header.Round)
@@ -60,9 +60,9 @@ public class FaultTests
                     var misShaped = new ModelState([.. update.Tensors.Skip(1), update.Tensors[0] with { Shape = [update.Tensors[0].Values.Length] }]);
                     return Announce(header, misShaped.ToBytes());
                 case 2:
-                    return (new ResultHeader(header) { Round = 0 }, payload);
+                    return (header with { Round = 0 }, payload);
                 case 3:
-                    return (new ResultHeader(header) { Payload = new PayloadInfo { Size = header.Payload.Size, Sha256 = new string('0', 64) } }, payload);
+                    return (header with { Payload = header.Payload! with { Sha256 = new string('0', 64) } }, payload);
                 default:
                     return null;
             }
@@ -98,14 +98,14 @@ public class FaultTests
         Assert.Equal(3, audit.Count(e => e.Event == "connected"));
     }
 
-    static (ResultHeader, byte[]) Announce(ResultHeader header, byte[] payload) =>
-        (new ResultHeader(header) { Payload = Payloads.Describe(payload) }, payload);
+    static (SiteResult, byte[]) Announce(SiteResult header, byte[] payload) =>
+        (header with { Payload = Payloads.Describe(payload) }, payload);
 
     [Fact]
     public async Task ARejectedResultTheRoundCannotDoWithoutFailsTheJobInsteadOfWaitingForever()
     {
         using var folder = new TemporaryDirectory();
-        (ResultHeader, byte[]?)? Poison(ResultHeader header, byte[]? payload)
+        (SiteResult, byte[]?)? Poison(SiteResult header, byte[]? payload)
         {
             var update = ModelState.FromBytes(payload!, "update");
             update.Tensors[0].Values[0] = float.NaN;
@@ -145,7 +145,7 @@ public class FaultTests
     {
         using var folder = new TemporaryDirectory();
         // The encoder is a few KiB; site-2 pads its round-1 update past the server's 64 KiB limit.
-        (ResultHeader, byte[]?)? Pad(ResultHeader header, byte[]? payload) =>
+        (SiteResult, byte[]?)? Pad(SiteResult header, byte[]? payload) =>
             header.Round == 1 ? Announce(header, [.. payload!, .. new byte[100_000]]) : null;
         var (state, _) = await Run(folder, rounds: 3, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 1 },
             (site, client) => site == "site-2" ? new FaultyClient(client) { Rewrite = Pad } : client,
@@ -170,16 +170,16 @@ public class FaultTests
         while (server.Job(jobId)!.Status != JobStatuses.Running) await Task.Delay(20);
 
         var stranger = new InProcessFederationClient(server, "site-9");
-        var hello = await stranger.HelloAsync(new HelloRequest { ProtocolVersion = Payloads.ProtocolVersion }, default);
-        Assert.Equal(TaskKind.Wait, (await stranger.NextTaskAsync(new TaskRequest { Session = hello.Session }, default)).Header.Kind);
-        var reply = await stranger.SubmitResultAsync(new ResultHeader { Session = hello.Session, JobId = jobId, Kind = TaskKind.Train, Round = 0, Steps = 1 }, null, default);
+        var hello = await stranger.HelloAsync(new SiteHello(Payloads.ProtocolVersion, "", ""), default);
+        Assert.Equal(SiteTaskKind.Wait, (await stranger.NextTaskAsync(hello.Session, default)).Task.Kind);
+        var reply = await stranger.SubmitResultAsync(new SiteResult { Session = hello.Session, JobId = jobId, Kind = SiteTaskKind.Train, Round = 0, Steps = 1 }, null, default);
         Assert.False(reply.Accepted);
         Assert.Equal($"site site-9 is not in job {jobId}", reply.Reason);
         Assert.Contains(AuditLog.Read(server.Audit.Path), e => e is { Actor: "site-9", Event: "result rejected" });
 
-        var unknownSession = await Assert.ThrowsAsync<SessionLostException>(() => stranger.NextTaskAsync(new TaskRequest { Session = "forged" }, default));
+        var unknownSession = await Assert.ThrowsAsync<SessionLostException>(() => stranger.NextTaskAsync("forged", default));
         Assert.Contains("unknown session", unknownSession.Message);
-        var oldProtocol = Assert.Throws<ProtocolException>(() => server.Hello("site-1", new HelloRequest { ProtocolVersion = 99 }));
+        var oldProtocol = Assert.Throws<ProtocolException>(() => server.Hello("site-1", new SiteHello(99, "", "")));
         Assert.Contains("protocol version 99 is not supported", oldProtocol.Message);
     }
 }

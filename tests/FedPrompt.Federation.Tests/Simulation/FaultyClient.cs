@@ -1,4 +1,5 @@
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
+using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Site;
 
 namespace FedPrompt.Federation.Tests.Simulation;
@@ -8,21 +9,21 @@ namespace FedPrompt.Federation.Tests.Simulation;
 public sealed class FaultyClient(IFederationClient inner) : IFederationClient
 {
     /// <summary>Given a train result, returns what to send instead (header, payload), or null to send it unchanged.</summary>
-    public Func<ResultHeader, byte[]?, (ResultHeader, byte[]?)?>? Rewrite { get; init; }
-    public Func<ResultHeader, bool>? SendTwice { get; init; }
+    public Func<SiteResult, byte[]?, (SiteResult, byte[]?)?>? Rewrite { get; init; }
+    public Func<SiteResult, bool>? SendTwice { get; init; }
     /// <summary>At the first task this matches, the site stops: no more results, heartbeats or requests.</summary>
-    public Func<TaskHeader, bool>? DieAt { get; init; }
+    public Func<SiteTask, bool>? DieAt { get; init; }
 
     volatile bool _dead;
 
-    public Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel) => Alive(() => inner.HelloAsync(request, cancel), cancel);
+    public Task<SiteWelcome> HelloAsync(SiteHello request, CancellationToken cancel) => Alive(() => inner.HelloAsync(request, cancel), cancel);
 
-    public Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel) => Alive(() => inner.HeartbeatAsync(request, cancel), cancel);
+    public Task<HeartbeatAnswer> HeartbeatAsync(SiteHeartbeat request, CancellationToken cancel) => Alive(() => inner.HeartbeatAsync(request, cancel), cancel);
 
-    public async Task<(TaskHeader Header, byte[]? Payload)> NextTaskAsync(TaskRequest request, CancellationToken cancel)
+    public async Task<TaskAssignment> NextTaskAsync(string request, CancellationToken cancel)
     {
         var task = await Alive(() => inner.NextTaskAsync(request, cancel), cancel);
-        if (DieAt?.Invoke(task.Header) == true)
+        if (DieAt?.Invoke(task.Task) == true)
         {
             _dead = true;
             await Task.Delay(Timeout.Infinite, cancel);
@@ -30,11 +31,11 @@ public sealed class FaultyClient(IFederationClient inner) : IFederationClient
         return task;
     }
 
-    public async Task<ResultReply> SubmitResultAsync(ResultHeader header, byte[]? payload, CancellationToken cancel)
+    public async Task<ResultVerdict> SubmitResultAsync(SiteResult header, byte[]? payload, CancellationToken cancel)
     {
-        if (header.Kind == TaskKind.Train && Rewrite?.Invoke(header, payload) is { } rewritten) (header, payload) = rewritten;
+        if (header.Kind == SiteTaskKind.Train && Rewrite?.Invoke(header, payload) is { } rewritten) (header, payload) = rewritten;
         var reply = await Alive(() => inner.SubmitResultAsync(header, payload, cancel), cancel);
-        if (header.Kind == TaskKind.Train && SendTwice?.Invoke(header) == true) await inner.SubmitResultAsync(header, payload, cancel);
+        if (header.Kind == SiteTaskKind.Train && SendTwice?.Invoke(header) == true) await inner.SubmitResultAsync(header, payload, cancel);
         return reply;
     }
 

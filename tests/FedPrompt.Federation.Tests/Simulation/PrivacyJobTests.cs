@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Privacy;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
 using FedPrompt.Model;
@@ -14,15 +14,15 @@ namespace FedPrompt.Federation.Tests.Simulation;
 /// <summary>Differential privacy switched on in a job, end to end through the simulator.</summary>
 public class PrivacyJobTests
 {
-    static async Task<(JobState State, ConcurrentBag<(string Site, ResultHeader Result, byte[]? Payload, ResultReply Reply)> Sent)> Run(
+    static async Task<(JobState State, ConcurrentBag<(string Site, SiteResult Result, byte[]? Payload, ResultVerdict Reply)> Sent)> Run(
         TemporaryDirectory folder, JsonObject privacy, int rounds = 3)
     {
         var data = Path.Combine(folder.Path, "data");
         TestJobs.WriteData(data, sites: 3);
         var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: rounds, minClients: 3, server: new JsonObject { ["privacy"] = privacy });
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        var received = new ConcurrentBag<(string Site, TaskHeader Task, byte[]? Payload)>();
-        var sent = new ConcurrentBag<(string Site, ResultHeader Result, byte[]? Payload, ResultReply Reply)>();
+        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
+        var sent = new ConcurrentBag<(string Site, SiteResult Result, byte[]? Payload, ResultVerdict Reply)>();
         var options = new SimulationOptions
         {
             JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
@@ -57,7 +57,7 @@ public class PrivacyJobTests
         var (state, sent) = await Run(folder, new JsonObject { ["mode"] = "local", ["clip_norm"] = clip, ["noise_multiplier"] = 0.0 }, rounds: 2);
 
         Assert.Equal(JobStatuses.Finished, state.Status);
-        var updates = sent.Where(s => s.Result.Kind == TaskKind.Train).ToList();
+        var updates = sent.Where(s => s.Result.Kind == SiteTaskKind.Train).ToList();
         Assert.Equal(6, updates.Count);
         foreach (var update in updates)
         {

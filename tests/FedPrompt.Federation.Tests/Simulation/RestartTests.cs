@@ -1,5 +1,5 @@
 using FedPrompt.Federation.Jobs;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
 using FedPrompt.Federation.Site;
@@ -15,10 +15,10 @@ public class RestartTests
     sealed class CurrentServerClient(Func<FederationServer> current, string site) : IFederationClient
     {
         IFederationClient Inner => new InProcessFederationClient(current(), site);
-        public Task<HelloReply> HelloAsync(HelloRequest request, CancellationToken cancel) => Inner.HelloAsync(request, cancel);
-        public Task<HeartbeatReply> HeartbeatAsync(HeartbeatRequest request, CancellationToken cancel) => Inner.HeartbeatAsync(request, cancel);
-        public Task<(TaskHeader Header, byte[]? Payload)> NextTaskAsync(TaskRequest request, CancellationToken cancel) => Inner.NextTaskAsync(request, cancel);
-        public Task<ResultReply> SubmitResultAsync(ResultHeader header, byte[]? payload, CancellationToken cancel) => Inner.SubmitResultAsync(header, payload, cancel);
+        public Task<SiteWelcome> HelloAsync(SiteHello request, CancellationToken cancel) => Inner.HelloAsync(request, cancel);
+        public Task<HeartbeatAnswer> HeartbeatAsync(SiteHeartbeat request, CancellationToken cancel) => Inner.HeartbeatAsync(request, cancel);
+        public Task<TaskAssignment> NextTaskAsync(string request, CancellationToken cancel) => Inner.NextTaskAsync(request, cancel);
+        public Task<ResultVerdict> SubmitResultAsync(SiteResult header, byte[]? payload, CancellationToken cancel) => Inner.SubmitResultAsync(header, payload, cancel);
     }
 
     [Fact]

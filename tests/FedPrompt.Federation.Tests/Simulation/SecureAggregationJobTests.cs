@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using FedPrompt.Federation.Models;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.SecureAggregation;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
@@ -15,7 +15,7 @@ namespace FedPrompt.Federation.Tests.Simulation;
 /// <summary>Secure aggregation switched on in a job, end to end through the simulator.</summary>
 public class SecureAggregationJobTests
 {
-    sealed record Run(JobState State, JobStore Store, List<(string Site, ResultHeader Result, byte[]? Payload, ResultReply Reply)> Sent);
+    sealed record Run(JobState State, JobStore Store, List<(string Site, SiteResult Result, byte[]? Payload, ResultVerdict Reply)> Sent);
 
     static async Task<Run> Simulate(TemporaryDirectory folder, string name, bool secure, int minClients = 3,
         Func<string, IFederationClient, IFederationClient>? fault = null, Func<ServerOptions, ServerOptions>? configure = null)
@@ -25,8 +25,8 @@ public class SecureAggregationJobTests
         var job = TestJobs.Write(Path.Combine(folder.Path, $"job-{name}"), sites: 3, rounds: 2, minClients: minClients,
             server: new JsonObject { ["secure_aggregation"] = secure, ["wait_time_after_min_received"] = 60 });
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        var received = new ConcurrentBag<(string Site, TaskHeader Task, byte[]? Payload)>();
-        var sent = new ConcurrentBag<(string Site, ResultHeader Result, byte[]? Payload, ResultReply Reply)>();
+        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
+        var sent = new ConcurrentBag<(string Site, SiteResult Result, byte[]? Payload, ResultVerdict Reply)>();
         var options = new SimulationOptions
         {
             JobFolder = job, Workspace = Path.Combine(folder.Path, $"workspace-{name}"), DataFolder = data,
@@ -54,8 +54,8 @@ public class SecureAggregationJobTests
 
         // What reached the server: no plain update, only masked ones whose high bits look random
         // (a genuine fixed-point update of this size has its top 16 bits all 0 or all 1).
-        Assert.All(secure.Sent.Where(s => s.Result.Kind == TaskKind.Train), s => Assert.Null(s.Payload));
-        var masked = secure.Sent.Where(s => s.Result.Kind == TaskKind.SecureMask).ToList();
+        Assert.All(secure.Sent.Where(s => s.Result.Kind == SiteTaskKind.Train), s => Assert.Null(s.Payload));
+        var masked = secure.Sent.Where(s => s.Result.Kind == SiteTaskKind.SecureMask).ToList();
         Assert.Equal(6, masked.Count);
         foreach (var (site, _, payload, _) in masked)
         {
@@ -70,7 +70,7 @@ public class SecureAggregationJobTests
     {
         using var folder = new TemporaryDirectory();
         var run = await Simulate(folder, "dropout", secure: true, minClients: 2,
-            fault: (site, client) => site == "site-3" ? new FaultyClient(client) { DieAt = t => t.Kind == TaskKind.SecureMask && t.Round == 1 } : client,
+            fault: (site, client) => site == "site-3" ? new FaultyClient(client) { DieAt = t => t.Kind == SiteTaskKind.SecureMask && t.Round == 1 } : client,
             configure: o => o with { HeartbeatInterval = TimeSpan.FromMilliseconds(100), HeartbeatTimeout = TimeSpan.FromSeconds(1.5) });
 
         Assert.Equal(JobStatuses.Finished, run.State.Status);

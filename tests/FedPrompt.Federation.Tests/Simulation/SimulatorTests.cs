@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using FedPrompt.Federation.Models;
-using FedPrompt.Federation.Protocol;
+using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
 using FedPrompt.Model;
@@ -20,8 +20,8 @@ public class SimulatorTests
         TestJobs.WriteData(data, sites: 3);
         var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 3, minClients: 3);
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        var received = new ConcurrentBag<(string Site, TaskHeader Task, byte[]? Payload)>();
-        var sent = new ConcurrentBag<(string Site, ResultHeader Result, byte[]? Payload, ResultReply Reply)>();
+        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
+        var sent = new ConcurrentBag<(string Site, SiteResult Result, byte[]? Payload, ResultVerdict Reply)>();
         var options = new SimulationOptions
         {
             JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
@@ -34,12 +34,12 @@ public class SimulatorTests
         Assert.Equal(3, state.NextRound);
         Assert.All(sent, s => Assert.True(s.Reply.Accepted, s.Reply.Reason));
         // Global model of each round, as the sites received it (rounds 0–2 train, round 3 validates).
-        var globals = received.Where(r => r.Task.Kind is TaskKind.Train or TaskKind.Validate)
+        var globals = received.Where(r => r.Task.Kind is SiteTaskKind.Train or SiteTaskKind.Validate)
             .GroupBy(r => r.Task.Round).ToDictionary(g => g.Key, g => ModelState.FromBytes(g.First().Payload!, $"round {g.Key}"));
         Assert.Equal([0, 1, 2, 3], globals.Keys.Order());
         for (int round = 0; round < 3; round++)
         {
-            var updates = sent.Where(s => s.Result.Kind == TaskKind.Train && s.Result.Round == round).ToList();
+            var updates = sent.Where(s => s.Result.Kind == SiteTaskKind.Train && s.Result.Round == round).ToList();
             Assert.Equal(3, updates.Count);
             Assert.Equal([2, 3, 4], updates.OrderBy(u => u.Site).Select(u => u.Result.Steps));
             double total = updates.Sum(u => (double)u.Result.Steps);
@@ -106,7 +106,7 @@ public class SimulatorTests
         TestJobs.WriteData(data, sites: 2);
         var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 2, minClients: 2, tuning: TestJobs.Tuning(encoder));
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        var received = new ConcurrentBag<(string Site, TaskHeader Task, byte[]? Payload)>();
+        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
         var options = new SimulationOptions
         {
             JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
@@ -116,7 +116,7 @@ public class SimulatorTests
         var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
 
         Assert.Equal(JobStatuses.Finished, state.Status);
-        var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == TaskKind.Train && r.Task.Round == 0).Payload!, "initial");
+        var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial");
         var final = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalFile), model);
         Assert.Equal(encoder, final.Encoder.Settings.Type.ToString().ToLowerInvariant());
         Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalFile)).Tensors,

@@ -86,8 +86,8 @@ public sealed class BenchFederationCommand : Command<BenchFederationCommand.Sett
             var zip = JobDefinition.Zip(job);
             using (var call = admin.SubmitJob())
             {
-                await call.RequestStream.WriteAsync(new JobUpload { Header = new JobUploadHeader { Name = "bench", Payload = Payloads.Describe(zip) } });
-                foreach (var chunk in Payloads.Chunks(zip, Payloads.DefaultChunkBytes)) await call.RequestStream.WriteAsync(new JobUpload { Chunk = chunk });
+                await call.RequestStream.WriteAsync(new JobUpload { Header = new JobUploadHeader { Name = "bench", Payload = Payloads.Describe(zip).ToWire() } });
+                foreach (var chunk in Payloads.Chunks(zip, Payloads.DefaultChunkBytes)) await call.RequestStream.WriteAsync(new JobUpload { Chunk = Google.Protobuf.ByteString.CopyFrom(chunk.Span) });
                 await call.RequestStream.CompleteAsync();
                 var reply = await call.ResponseAsync;
                 if (!reply.Ok) throw new InvalidOperationException(reply.Message);

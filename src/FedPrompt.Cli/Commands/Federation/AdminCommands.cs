@@ -48,8 +48,8 @@ public sealed class AdminSubmitCommand : Command<AdminSubmitCommand.Settings>
         var reply = settings.Call(async admin =>
         {
             using var call = admin.SubmitJob(cancellationToken: cancellationToken);
-            await call.RequestStream.WriteAsync(new JobUpload { Header = new JobUploadHeader { Name = name, Payload = Payloads.Describe(zip) } });
-            foreach (var chunk in Payloads.Chunks(zip, Payloads.DefaultChunkBytes)) await call.RequestStream.WriteAsync(new JobUpload { Chunk = chunk });
+            await call.RequestStream.WriteAsync(new JobUpload { Header = new JobUploadHeader { Name = name, Payload = Payloads.Describe(zip).ToWire() } });
+            foreach (var chunk in Payloads.Chunks(zip, Payloads.DefaultChunkBytes)) await call.RequestStream.WriteAsync(new JobUpload { Chunk = Google.Protobuf.ByteString.CopyFrom(chunk.Span) });
             await call.RequestStream.CompleteAsync();
             return await call.ResponseAsync;
         });

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FedPrompt.Federation.Grpc;
 using FedPrompt.Federation.Protocol;
 using FedPrompt.Federation.Wire;
 using FedPrompt.Formats;
@@ -47,7 +48,7 @@ public sealed class AdminDownloadCommand : Command<AdminDownloadCommand.Settings
                     {
                         CompleteFile();
                         name = PlainFileName(part.Header.Name);
-                        receiver = PayloadReceiver.InMemory(part.Header.Payload ?? new PayloadInfo(), MaxFileBytes);
+                        receiver = PayloadReceiver.InMemory((part.Header.Payload ?? new PayloadInfo()).FromWire(), MaxFileBytes);
                     }
                     else (receiver ?? throw new InvalidDataException("the server sent file data before naming the file")).Append(part.Chunk.Span);
                 }
