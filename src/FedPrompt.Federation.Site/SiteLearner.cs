@@ -2,12 +2,10 @@ using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Privacy;
 using FedPrompt.Federation.Wire;
-using FedPrompt.Formats.Checkpoints;
 using FedPrompt.Model;
 using FedPrompt.Tuning;
 using FedPrompt.Tuning.Artefacts;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace FedPrompt.Federation.Site;
 
@@ -31,7 +29,7 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
 
     /// <summary>Sets up for a job (again after a reconnect, keeping the session when the job is the
     /// same) and returns what the server needs: this site's facts and its initial encoder.</summary>
-    public (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson)
+    public (SiteInfo Info, ModelState InitialEncoder) Configure(string jobId, string configJson)
     {
         if (_jobId != jobId || _configJson != configJson)
         {
@@ -43,12 +41,12 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
         }
         var session = _session!;
         var info = new SiteInfo(model.Identity, session.Answers, session.Train.Count, session.Validation.Count);
-        return (info, EncoderBytes());
+        return (info, EncoderState());
     }
 
     /// <summary>Validates the global model, trains it for the configured local epochs, and returns
     /// the difference (local − global), the optimizer steps taken and the metrics.</summary>
-    public TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel)
+    public TrainOutcome Train(string jobId, int round, ModelState global, CancellationToken cancel)
     {
         var session = SessionFor(jobId);
         var metrics = Validate(jobId, global);
@@ -67,18 +65,16 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
         if (_config!.Privacy is { } privacy)
         {
             // Local differential privacy: the update is clipped and noised before it leaves the site.
-            var update = ModelState.FromBytes(difference, "update");
             using var noise = _noiseKey!.Stream(jobId, round, site);
-            var clip = LocalPrivatization.Privatize(update, privacy, noise);
+            var clip = LocalPrivatization.Privatize(difference, privacy, noise);
             metrics["update_norm"] = clip.Norm;
             metrics["update_clipped"] = clip.Clipped ? 1 : 0;
-            difference = update.ToBytes();
         }
         return new TrainOutcome(difference, session.Trainer.Step - stepsBefore, metrics);
     }
 
     /// <summary>Loads the global model and scores it on the site's validation file.</summary>
-    public Dictionary<string, double> Validate(string jobId, byte[] global)
+    public Dictionary<string, double> Validate(string jobId, ModelState global)
     {
         var session = SessionFor(jobId);
         Load(global);
@@ -96,35 +92,24 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
     TuningSession SessionFor(string jobId) =>
         _jobId == jobId && _session is not null ? _session : throw new InvalidOperationException($"{site} is not configured for job {jobId}");
 
-    void Load(byte[] global)
+    void Load(ModelState global)
     {
-        using var file = SafeTensorsFile.Open(new MemoryStream(global, writable: false), "global model");
-        EncoderWeights.Load(_session!.Model.Encoder, file, "global model");
+        using var source = new ModelStateSource(global, "global model");
+        EncoderWeights.Load(_session!.Model.Encoder, source, "global model");
     }
 
-    byte[] EncoderBytes()
-    {
-        var stream = new MemoryStream();
-        SafeTensorsWriter.Write(stream, EncoderWeights.Entries(_session!.Model.Encoder));
-        return stream.ToArray();
-    }
+    ModelState EncoderState() => new(_session!.Model.Encoder.named_parameters()
+        .Select(p => new NamedTensor(p.name, p.parameter.shape, p.parameter.detach().contiguous().data<float>().ToArray())).ToList());
 
-    byte[] Difference(byte[] global)
+    /// <summary>local − global, tensor by tensor (<see cref="Load"/> checked that the global model fits the encoder).</summary>
+    ModelState Difference(ModelState global)
     {
-        using var file = SafeTensorsFile.Open(new MemoryStream(global, writable: false), "global model");
-        var entries = _session!.Model.Encoder.named_parameters().Select(p =>
+        var local = EncoderState();
+        var before = global.Tensors.ToDictionary(t => t.Name);
+        return new(local.Tensors.Select(t =>
         {
-            var (name, parameter) = p;
-            return new SafeTensorsEntry(name, StoredDType.F32, parameter.shape, stream =>
-            {
-                using var scope = NewDisposeScope();
-                var before = empty(parameter.shape, ScalarType.Float32);
-                file.Tensors[name].ReadInto(before.bytes);
-                stream.Write((parameter.detach() - before).contiguous().bytes);
-            });
-        }).ToList();
-        var output = new MemoryStream();
-        SafeTensorsWriter.Write(output, entries);
-        return output.ToArray();
+            var start = before[t.Name].Values;
+            return t with { Values = t.Values.Select((value, i) => value - start[i]).ToArray() };
+        }).ToList());
     }
 }

@@ -27,7 +27,7 @@ public static class WireMapping
     {
         Kind = (SiteTaskKind)header.Kind, JobId = header.JobId, TaskId = header.TaskId, Round = header.Round, ConfigJson = header.ConfigJson,
         Payload = header.Payload?.FromWire(), RetryAfter = TimeSpan.FromMilliseconds(header.RetryAfterMs), SecureAggregation = header.SecureAggregation,
-        Participants = header.Participants.Select(p => new SecureAggregation.ParticipantKey(p.Site, p.PublicKey.ToByteArray())).ToList(),
+        Participants = header.Participants.Select(p => new AnnouncedKey(p.Site, p.PublicKey.ToByteArray())).ToList(),
         Attempt = header.Attempt,
     };
 

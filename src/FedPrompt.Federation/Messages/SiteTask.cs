@@ -1,5 +1,3 @@
-using FedPrompt.Federation.SecureAggregation;
-
 namespace FedPrompt.Federation.Messages;
 
 /// <summary>What a site is asked to do (the wire's TaskKind, in the same order).</summary>
@@ -19,6 +17,10 @@ public enum SiteTaskKind
     SecureMask,
 }
 
+/// <summary>A participant's public key as announced in a mask task: checked (a P-256
+/// SubjectPublicKeyInfo) only where it is used, so a bad one fails that task, not the connection.</summary>
+public sealed record AnnouncedKey(string Site, byte[] PublicKey);
+
 /// <summary>A payload's announcement: it must arrive with exactly this size and SHA-256.</summary>
 public sealed record PayloadDescription(long Size, string Sha256);
 
@@ -36,7 +38,7 @@ public sealed record SiteTask
     /// <summary>A train task of a job with secure aggregation: keep the update for masking instead of sending it.</summary>
     public bool SecureAggregation { get; init; }
     /// <summary>A mask task: every participant's public key, the site's own included.</summary>
-    public IReadOnlyList<ParticipantKey> Participants { get; init; } = [];
+    public IReadOnlyList<AnnouncedKey> Participants { get; init; } = [];
     /// <summary>The secure aggregation attempt within the round (a dropout restarts it with the survivors).</summary>
     public int Attempt { get; init; }
 }

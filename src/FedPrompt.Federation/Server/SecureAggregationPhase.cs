@@ -42,7 +42,7 @@ public sealed class SecureAggregationPhase(ModelState global, string jobId, int 
     {
         if (WantsKeyFrom(site)) return board.Issue(site, session, SiteTaskKind.SecureKey, round, complete: t => t with { Attempt = Attempt });
         if (!WantsMaskFrom(site)) return null;
-        return board.Issue(site, session, SiteTaskKind.SecureMask, round, complete: t => t with { Attempt = Attempt, Participants = Keys });
+        return board.Issue(site, session, SiteTaskKind.SecureMask, round, complete: t => t with { Attempt = Attempt, Participants = Keys.Select(k => new AnnouncedKey(k.Site, k.PublicKey)).ToList() });
     }
 
     /// <summary>A key or masked update: the reason it is refused (the site is then out of the phase), or null.</summary>

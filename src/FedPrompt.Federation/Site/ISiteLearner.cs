@@ -1,3 +1,4 @@
+using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Wire;
 
 namespace FedPrompt.Federation.Site;
@@ -8,11 +9,11 @@ public interface ISiteLearner
 {
     string Site { get; }
 
-    /// <summary>Sets up for a job; returns the site's facts and its initial encoder (safetensors).</summary>
-    (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson);
+    /// <summary>Sets up for a job; returns the site's facts and its initial encoder.</summary>
+    (SiteInfo Info, ModelState InitialEncoder) Configure(string jobId, string configJson);
 
     /// <summary>Validates and trains the global model; returns the weight difference, steps and metrics.</summary>
-    TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel);
+    TrainOutcome Train(string jobId, int round, ModelState global, CancellationToken cancel);
 
-    Dictionary<string, double> Validate(string jobId, byte[] global);
+    Dictionary<string, double> Validate(string jobId, ModelState global);
 }

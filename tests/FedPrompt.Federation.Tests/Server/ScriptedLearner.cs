@@ -19,13 +19,13 @@ public sealed class ScriptedLearner(string site) : ISiteLearner
     /// <summary>The optimizer steps each update reports (0 has the server reject it).</summary>
     public long Steps { get; init; } = 1;
 
-    public (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson) =>
-        (new SiteInfo(new BaseModelIdentity("scripted", "0123456789abcdef"), [" negative", " positive"], 16, 8), Encoder.ToBytes());
+    public (SiteInfo Info, ModelState InitialEncoder) Configure(string jobId, string configJson) =>
+        (new SiteInfo(new BaseModelIdentity("scripted", "0123456789abcdef"), [" negative", " positive"], 16, 8), Encoder);
 
-    public TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel) =>
+    public TrainOutcome Train(string jobId, int round, ModelState global, CancellationToken cancel) =>
         TrainingError is { } error ? throw new InvalidOperationException(error)
-            : new TrainOutcome(Encoder.ToBytes(), Steps, new Dictionary<string, double> { ["validation_loss"] = 1.0 });
+            : new TrainOutcome(Encoder.Clone(), Steps, new Dictionary<string, double> { ["validation_loss"] = 1.0 });
 
-    public Dictionary<string, double> Validate(string jobId, byte[] global) =>
+    public Dictionary<string, double> Validate(string jobId, ModelState global) =>
         ValidationError is { } error ? throw new InvalidOperationException(error) : new() { ["validation_loss"] = 1.0 };
 }

@@ -9,15 +9,15 @@ namespace FedPrompt.Cli.Commands.Bench;
 /// prompt encoder's shape, so a benchmark measures the federation machinery alone.</summary>
 public sealed class SyntheticLearner : ISiteLearner
 {
-    readonly byte[] _initial;
-    readonly byte[] _difference;
+    readonly ModelState _initial;
+    readonly ModelState _difference;
 
     public SyntheticLearner(string site, ModelState shape, int seed)
     {
         Site = site;
-        _initial = shape.ToBytes();
+        _initial = shape;
         var random = new Random(seed);
-        _difference = new ModelState(shape.Tensors.Select(t => t with { Values = t.Values.Select(_ => (float)(random.NextDouble() - 0.5) * 1e-3f).ToArray() }).ToList()).ToBytes();
+        _difference = new ModelState(shape.Tensors.Select(t => t with { Values = t.Values.Select(_ => (float)(random.NextDouble() - 0.5) * 1e-3f).ToArray() }).ToList());
     }
 
     public string Site { get; }
@@ -32,11 +32,11 @@ public sealed class SyntheticLearner : ISiteLearner
         new NamedTensor("mlp_head.2.bias", [hidden], new float[hidden]),
     ]);
 
-    public (SiteInfo Info, byte[] InitialEncoder) Configure(string jobId, string configJson) =>
+    public (SiteInfo Info, ModelState InitialEncoder) Configure(string jobId, string configJson) =>
         (new SiteInfo(new BaseModelIdentity("synthetic", "0000000000000000"), [" negative", " neutral", " positive"], 604, 226), _initial);
 
-    public TrainOutcome Train(string jobId, int round, byte[] global, CancellationToken cancel) =>
+    public TrainOutcome Train(string jobId, int round, ModelState global, CancellationToken cancel) =>
         new(_difference, 9, new Dictionary<string, double> { ["validation_loss"] = 1.0 });
 
-    public Dictionary<string, double> Validate(string jobId, byte[] global) => new() { ["validation_loss"] = 1.0 };
+    public Dictionary<string, double> Validate(string jobId, ModelState global) => new() { ["validation_loss"] = 1.0 };
 }
