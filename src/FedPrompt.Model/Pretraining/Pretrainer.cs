@@ -101,16 +101,7 @@ public sealed class Pretrainer
             // resumed from any checkpoint, draw the same masks, provided nothing else in the process
             // draws from it meanwhile (the CLI runs the pretrainer alone).
             torch.manual_seed(unchecked(_options.Seed * 1_000_003 + step));
-            using (var scope = NewDisposeScope())
-            {
-                optimizer.zero_grad();
-                var batch = train.Batch((long)step * _options.BatchSize, _options.BatchSize);
-                var lossTensor = CausalLmLoss(gpt, batch);
-                lossTensor.backward();
-                nn.utils.clip_grad_norm_(gpt.parameters(), _options.GradientClip);
-                optimizer.step();
-                loss = lossTensor.item<float>();
-            }
+            loss = TrainStep(gpt, optimizer, train.Batch((long)step * _options.BatchSize, _options.BatchSize), _options.GradientClip);
             state = state with { Step = step + 1, Tokens = state.Tokens + (long)_options.BatchSize * _options.SequenceLength };
             double? heldOutLoss = null;
             bool last = step + 1 == end;
@@ -146,6 +137,24 @@ public sealed class Pretrainer
     }
 
     /// <summary>Mean next-token cross-entropy over windows [batch, length+1].</summary>
+    /// <summary>One optimizer step on a batch of windows; returns its loss. The memory the step freed
+    /// goes back to the system (<see cref="FreedMemory"/>), or a long run grows without bound.</summary>
+    public static float TrainStep(Decoder gpt, optim.Optimizer optimizer, Tensor windows, double gradientClip)
+    {
+        float loss;
+        using (var scope = NewDisposeScope())
+        {
+            optimizer.zero_grad();
+            var lossTensor = CausalLmLoss(gpt, windows);
+            lossTensor.backward();
+            nn.utils.clip_grad_norm_(gpt.parameters(), gradientClip);
+            optimizer.step();
+            loss = lossTensor.item<float>();
+        }
+        FreedMemory.Release();
+        return loss;
+    }
+
     public static Tensor CausalLmLoss(Decoder gpt, Tensor windows)
     {
         var inputs = windows[.., ..^1];

@@ -46,14 +46,7 @@ public sealed class BenchPretrainCommand : Command<BenchPretrainCommand.Settings
         var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
         var windows = randint(config.VocabSize, [settings.Batch, settings.Sequence + 1], generator: new Generator(0));
 
-        void Step()
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            Pretrainer.CausalLmLoss(model, windows).backward();
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            optimizer.step();
-        }
+        void Step() => Pretrainer.TrainStep(model, optimizer, windows, gradientClip: 1.0);
 
         Step();
         Step();
