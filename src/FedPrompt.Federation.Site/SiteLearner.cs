@@ -24,6 +24,7 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
     SiteTaskConfig? _config;
     // The site's own secret for local privacy noise: the server must not be able to redraw it.
     NoiseKey? _noiseKey;
+    ModelState? _initial;
 
     public string Site => site;
 
@@ -38,10 +39,13 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
             _session = TuningSession.Create(model, files.Tuning, files.TrainFor(site, dataFolder), files.ValidationFor(site, dataFolder));
             (_jobId, _configJson, _config) = (jobId, configJson, config);
             _noiseKey = config.Privacy?.CreateNoiseKey();
+            _initial = EncoderState();
         }
         var session = _session!;
         var info = new SiteInfo(model.Identity, session.Answers, session.Train.Count, session.Validation.Count);
-        return (info, EncoderState());
+        // The encoder as the settings built it, also after training: the server checks that every
+        // site built the same one.
+        return (info, _initial!);
     }
 
     /// <summary>Validates the global model, trains it for the configured local epochs, and returns

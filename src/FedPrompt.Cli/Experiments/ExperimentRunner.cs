@@ -107,12 +107,14 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         // aggregation: round r's loss belongs to r rounds of training, like epoch r alone.
         var curve = state.Rounds.Where(r => r.Round > 0 && r.ValidationLoss is not null)
             .Select(r => new CurvePoint(r.Round, r.ValidationLoss!.Value)).ToList();
-        return Finish("FedAvg", "fedavg", curve, Path.Combine(store.Folder, JobStore.BestFile), test, options, clock);
+        // The server chose the best round by the median of the sites' losses (a robust choice); the curve is their mean.
+        return Finish("FedAvg", "fedavg", curve, Path.Combine(store.Folder, JobStore.BestFile), test, options, clock, state.BestRound);
     }
 
-    RunResult Finish(string name, string kind, IReadOnlyList<CurvePoint> curve, string bestEncoder, string test, ExperimentOptions options, Stopwatch clock)
+    RunResult Finish(string name, string kind, IReadOnlyList<CurvePoint> curve, string bestEncoder, string test, ExperimentOptions options, Stopwatch clock,
+        int? bestStep = null)
     {
-        var best = curve.MinBy(p => p.ValidationLoss)!;
+        var best = curve.FirstOrDefault(p => p.Step == bestStep) ?? curve.MinBy(p => p.ValidationLoss)!;
         var loaded = EncoderArtefact.Load(bestEncoder, model);
         var formatter = new PromptFormatter(loaded.Template, model.Tokenizer, loaded.Encoder.Settings.AtInput, model.Config.Positions);
         var examples = formatter.FormatForTraining(JsonlReader.ReadAll(test), test, loaded.Answers).Examples;

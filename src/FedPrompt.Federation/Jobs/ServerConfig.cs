@@ -15,6 +15,8 @@ public sealed record ServerConfig
     public Privacy.PrivacySettings? Privacy { get; init; }
     /// <summary>Pairwise-masked secure aggregation: the server learns only the sum of the updates.</summary>
     public bool SecureAggregation { get; init; }
+    /// <summary>The most training examples a site may declare: its weight (steps) is bounded by what they allow.</summary>
+    public long MaxSiteExamples { get; init; } = 1_000_000;
 
     public ServerConfig Validated(string origin, int sites)
     {
@@ -27,6 +29,7 @@ public sealed record ServerConfig
         Require(WaitTimeAfterMinReceived >= 0, $"wait_time_after_min_received must be ≥ 0 (got {WaitTimeAfterMinReceived})");
         Require(TrainTimeout >= 0, $"train_timeout must be ≥ 0 (got {TrainTimeout})");
         Require(Strategy == "fedavg", $"strategy \"{Strategy}\" is unknown (known: fedavg)");
+        Require(MaxSiteExamples >= 1, $"max_site_examples must be ≥ 1 (got {MaxSiteExamples})");
         Privacy?.Validated(origin);
         Require(!(SecureAggregation && Privacy?.Mode == Federation.Privacy.PrivacyMode.Central),
             "secure_aggregation hides each update from the server, which central privacy needs to clip: use privacy.mode \"local\" with it");

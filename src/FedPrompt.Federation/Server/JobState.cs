@@ -17,9 +17,12 @@ public static class JobStatuses
 /// <summary>One site's accepted contribution to a round.</summary>
 public sealed record SiteRecord(string Site, long Steps, IReadOnlyDictionary<string, double> Metrics);
 
-/// <summary>A closed round: who contributed, who was turned away and why, and the global model's validation metrics.</summary>
+/// <summary>A closed round: who contributed, who was turned away and why, and the global model's
+/// validation metrics: their step-weighted mean over the sites, and the median of the sites' losses,
+/// which picks the best model (one site's report cannot move a median of three).</summary>
 public sealed record RoundRecord(int Round, string Kind, IReadOnlyList<SiteRecord> Sites, IReadOnlyList<string> Rejected,
-    double? ValidationLoss, double? ValidationAccuracy, DateTimeOffset Closed, IReadOnlyDictionary<string, double>? Aggregation = null);
+    double? ValidationLoss, double? ValidationAccuracy, DateTimeOffset Closed, IReadOnlyDictionary<string, double>? Aggregation = null,
+    double? MedianValidationLoss = null);
 
 /// <summary>
 /// Everything needed to resume a job after a server restart; written atomically after every round
@@ -42,8 +45,11 @@ public sealed record JobState
     public string? GlobalFile { get; init; }
     public string? BestFile { get; init; }
     public int BestRound { get; init; } = -1;
+    /// <summary>The best round's median validation loss over its sites.</summary>
     public double? BestLoss { get; init; }
     public string? BaseModelJson { get; init; }
+    /// <summary>The SHA-256 of the initial encoder a quorum of sites agreed on (<see cref="JobIdentity"/>).</summary>
+    public string? InitialEncoderSha256 { get; init; }
     public IReadOnlyList<string> Answers { get; init; } = [];
     public IReadOnlyList<RoundRecord> Rounds { get; init; } = [];
 

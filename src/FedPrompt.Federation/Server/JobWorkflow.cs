@@ -51,7 +51,8 @@ public sealed class JobWorkflow
         (_state, _job, Store, _options, _sites, _strategy, _log, _clock, _audit, _committed) = (state, job, store, options, sites, strategy, log, clock, audit, committed);
         _siteTaskConfig = SiteTaskConfig.For(job).ToJson();
         _board = new TaskBoard(state.JobId);
-        _setup = new SiteSetup(job.Meta.Sites.Count, job.Server.MinClients);
+        _setup = new SiteSetup(job.Meta.Sites, job.Server.MinClients, job.Server.MaxSiteExamples,
+            state.BaseModelJson is { } baseModel && state.GlobalFile is not null ? new JobIdentity(baseModel, state.InitialEncoderSha256 ?? "", state.Answers) : null);
         _attendance = new SiteAttendance(state.JobId, job.Meta.Sites, job.Server.MinClients, options.SiteConnectTimeout, sites, clock, log);
         _committer = new RoundCommitter(job, store, audit, log, clock);
         if (state.GlobalFile is not null) SetGlobal(store.LoadModel(state.GlobalFile));
@@ -73,7 +74,10 @@ public sealed class JobWorkflow
         Publish(() => _state = _committer.Started(_state));
         try
         {
-            await UntilAsync(() => _global is not null, cancel);
+            // The sites set up; a quorum of them must agree on the job's identity within the connect timeout.
+            var agreeBy = _clock.GetUtcNow() + _options.SiteConnectTimeout;
+            await UntilAsync(() => _global is not null || (_clock.GetUtcNow() >= agreeBy ? throw new JobStopping(JobStatuses.Failed,
+                $"no {_setup.Quorum} of the job's sites agreed on its base model, initial encoder and answers within {_options.SiteConnectTimeout.TotalSeconds:0} s: {_setup.Proposals()}") : false), cancel, agreeBy);
             while (State.NextRound < _job.Server.NumRounds)
             {
                 var round = Open(training: true);
@@ -164,7 +168,7 @@ public sealed class JobWorkflow
     /// <summary>Sleeps until <paramref name="done"/> holds (checked under the lock), waking on every
     /// signal and at the next deadline; stops the job on an abort, when too few sites are connected
     /// or too few could set up.</summary>
-    async Task UntilAsync(Func<bool> done, CancellationToken cancel)
+    async Task UntilAsync(Func<bool> done, CancellationToken cancel, DateTimeOffset? until = null)
     {
         while (true)
         {
@@ -174,7 +178,7 @@ public sealed class JobWorkflow
                 if (_abortReason is not null) throw new JobStopping(JobStatuses.Aborted, _abortReason);
                 if ((_attendance.GiveUpReason() ?? _setup.CannotGoOn) is { } reason) throw new JobStopping(JobStatuses.Failed, reason);
                 if (done()) return;
-                deadline = new[] { _round?.NextDeadline(_job.Server), _attendance.NextDeadline() }.Min();
+                deadline = new[] { _round?.NextDeadline(_job.Server), _attendance.NextDeadline(), until }.Min();
             }
             var wait = deadline is { } at ? at - _clock.GetUtcNow() : Timeout.InfiniteTimeSpan;
             if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
@@ -285,11 +289,17 @@ public sealed class JobWorkflow
         {
             SiteTaskKind.Configure => TakeConfigure(site, task.Session, header, payload),
             SiteTaskKind.Train => TakeUpdate(site, header, payload),
-            SiteTaskKind.Validate when _round is { Training: false, Closed: false } validation => Took(validation, new SiteRecord(site, 0, new Dictionary<string, double>(header.Metrics))),
-            SiteTaskKind.Validate => "no validation round is open",
+            SiteTaskKind.Validate => TakeValidation(site, header),
             SiteTaskKind.SecureKey or SiteTaskKind.SecureMask => _secure is null ? "no secure aggregation is under way" : _secure.Accept(site, header, payload),
             _ => $"unknown task kind {header.Kind}",
         };
+    }
+
+    string? TakeValidation(string site, SiteResult header)
+    {
+        if (_round is not { Training: false, Closed: false } round) return "no validation round is open";
+        round.Answered(site);
+        return ResultChecks.Metrics(header.Metrics) ?? Took(round, new SiteRecord(site, 0, new Dictionary<string, double>(header.Metrics)));
     }
 
     static string? Took(RoundInProgress round, SiteRecord record)
@@ -300,27 +310,47 @@ public sealed class JobWorkflow
 
     void SetupFailed(string site, string error)
     {
-        if (!_setup.Failed(site, error)) return;
-        _audit.Record(site, "excluded from job", JobId, detail: error);
-        _log.LogWarning("job {Job}: {Site} left out after {Attempts} failed set-ups: {Error}", JobId, site, SiteSetup.MaxAttempts, error);
+        if (_setup.Failed(site, error)) LeftOut(site, $"{SiteSetup.MaxAttempts} failed set-ups, the last: {error}");
     }
 
     string? TakeConfigure(string site, string session, SiteResult header, Stream? payload)
     {
-        var (refused, configured) = SiteSetup.Check(site, header, payload, _state.BaseModelJson, _global);
-        if (refused is not null) return refused;
+        var (unreadable, configured) = SiteSetup.Check(site, header, payload, _global);
+        if (unreadable is not null)
+        {
+            SetupFailed(site, unreadable);
+            return unreadable;
+        }
+        if (_setup.Offer(site, configured!, out var initial, out var outvoted) is { } refused)
+        {
+            LeftOut(site, refused);
+            return refused;
+        }
+        foreach (var other in outvoted) LeftOut(other, _setup.LeftOut(other)!);
         _board.Configured(site, session);
-        _state = _committer.Configured(_state, configured!);
-        if (configured!.Initial is { } initial) SetGlobal(initial);
-        _log.LogInformation("job {Job}: {Site} configured ({Train} training, {Validation} validation examples)", JobId, site, configured.Info.TrainExamples, configured.Info.ValidationExamples);
+        if (initial is not null)
+        {
+            _state = _committer.Settled(_state, _setup.Settled!, initial);
+            SetGlobal(initial);
+            _log.LogInformation("job {Job}: {Count} sites agreed on the job's identity: {Identity}", JobId, _setup.Quorum, _setup.Settled!.Describe());
+        }
+        _log.LogInformation("job {Job}: {Site} configured ({Train} training, {Validation} validation examples)", JobId, site, configured!.Info.TrainExamples, configured.Info.ValidationExamples);
         return null;
+    }
+
+    void LeftOut(string site, string reason)
+    {
+        _board.Forget(site);
+        _audit.Record(site, "excluded from job", JobId, detail: reason);
+        _log.LogWarning("job {Job}: {Site} left out: {Reason}", JobId, site, reason);
     }
 
     string? TakeUpdate(string site, SiteResult header, Stream? payload)
     {
         if (_round is not { Training: true, Closed: false } round) return "no training round is open";
         round.Answered(site);
-        if (ResultChecks.Steps(header.Steps) is { } badSteps) return badSteps;
+        if (ResultChecks.Steps(header.Steps, _setup.TrainExamples(site), _job.Site.Tuning) is { } badSteps) return badSteps;
+        if (ResultChecks.Metrics(header.Metrics) is { } badMetrics) return badMetrics;
         var record = new SiteRecord(site, header.Steps, new Dictionary<string, double>(header.Metrics));
         if (_job.Server.SecureAggregation)
         {

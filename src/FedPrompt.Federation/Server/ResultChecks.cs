@@ -1,6 +1,7 @@
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Messages;
 using FedPrompt.Formats.Checkpoints;
+using FedPrompt.Formats.Settings;
 
 namespace FedPrompt.Federation.Server;
 
@@ -29,8 +30,30 @@ public sealed class ResultChecks
     public static string StaleTask(SiteResult header, string site) =>
         $"the result answers task {header.TaskId}, which is not the task {site} holds (stale or unknown)";
 
-    public static string? Steps(long steps) =>
-        steps <= 0 ? $"{steps} local steps: an update must come from at least one optimizer step" : null;
+    /// <summary>A site's weight in the average is its step count: at least one, and at most what its
+    /// declared training examples allow in the job's epochs (so it cannot outweigh the others by claiming 2⁶² steps).</summary>
+    public static string? Steps(long steps, int trainExamples, TuningSettings tuning)
+    {
+        if (steps <= 0) return $"{steps} local steps: an update must come from at least one optimizer step";
+        long perEpoch = (trainExamples + tuning.Training.GlobalBatchSize - 1) / tuning.Training.GlobalBatchSize;
+        long most = perEpoch * tuning.Epochs;
+        return steps > most
+            ? $"{steps:N0} local steps, but its {trainExamples:N0} training examples allow at most {most:N0} ({tuning.Epochs} epoch(s) of {perEpoch:N0} batches of {tuning.Training.GlobalBatchSize})"
+            : null;
+    }
+
+    /// <summary>Every reported metric must be finite, losses not negative, accuracies within [0, 1]:
+    /// a site must not choose the best model by reporting a loss of −1e300 or NaN.</summary>
+    public static string? Metrics(IReadOnlyDictionary<string, double> metrics)
+    {
+        foreach (var (name, value) in metrics)
+        {
+            if (!double.IsFinite(value)) return $"metric {name} is {value}, not a finite number";
+            if (name.EndsWith("_loss", StringComparison.Ordinal) && value < 0) return $"metric {name} is {value}: a loss is not negative";
+            if (name.EndsWith("_accuracy", StringComparison.Ordinal) && value is < 0 or > 1) return $"metric {name} is {value}: an accuracy lies in [0, 1]";
+        }
+        return null;
+    }
 
     /// <summary>An update (a weight difference) must have the global model's tensors and be finite.</summary>
     public string? Update(ITensorSource update, ModelState global)

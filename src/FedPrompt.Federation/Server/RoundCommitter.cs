@@ -25,14 +25,16 @@ public sealed class RoundCommitter(JobDefinition job, JobStore store, AuditLog a
             .OrderBy(s => s.Site, StringComparer.Ordinal).ToList();
         double? loss = WeightedMean(sites, "validation_loss");
         double? accuracy = WeightedMean(sites, "validation_accuracy");
+        double? median = Median(sites, "validation_loss");
         var record = new RoundRecord(round.Number, next is not null ? "train" : "validate", sites, round.Rejected.ToList(), loss, accuracy, clock.GetUtcNow(),
-            next is not null ? RoundMetrics(round.Number, aggregation) : null);
+            next is not null ? RoundMetrics(round.Number, aggregation) : null, median);
 
         // The metrics describe the global model the sites received: this round's. Round 0's
-        // (the untrained initial model) never counts as best, as in the reference.
+        // (the untrained initial model) never counts as best, as in the reference. The median, not
+        // the mean, decides, so that one site's report cannot choose the best model.
         ModelState? newBest = null;
         state = state with { Rounds = [.. state.Rounds, record] };
-        if (loss is { } l && round.Number > 0 && (state.BestLoss is null || l < state.BestLoss))
+        if (median is { } l && round.Number > 0 && (state.BestLoss is null || l < state.BestLoss))
         {
             newBest = global;
             state = state with { BestLoss = l, BestRound = round.Number };
@@ -48,17 +50,11 @@ public sealed class RoundCommitter(JobDefinition job, JobStore store, AuditLog a
         return state;
     }
 
-    /// <summary>A configured site's base model and answers, and the first site's initial encoder as the round-0 global model.</summary>
-    public JobState Configured(JobState state, SiteConfigured configured)
+    /// <summary>The identity a quorum of sites agreed on, with its initial encoder as the round-0 global model.</summary>
+    public JobState Settled(JobState state, JobIdentity identity, ModelState initial)
     {
-        var answers = state.Answers.Union(configured.Info.Answers).Order(StringComparer.Ordinal).ToList();
-        state = state with { BaseModelJson = configured.BaseModelJson, Answers = answers };
-        if (configured.Initial is null)
-        {
-            store.SaveState(state);
-            return state;
-        }
-        return store.Commit(state, configured.Initial, null, ArtefactMetadata(state));
+        state = state with { BaseModelJson = identity.BaseModelJson, InitialEncoderSha256 = identity.InitialEncoderSha256, Answers = identity.Answers };
+        return store.Commit(state, initial, null, ArtefactMetadata(state));
     }
 
     public JobState Started(JobState state)
@@ -111,6 +107,14 @@ public sealed class RoundCommitter(JobDefinition job, JobStore store, AuditLog a
         if (reported.Count == 0) return null;
         double Weight(SiteRecord s) => s.Steps > 0 ? s.Steps : 1;
         return reported.Sum(s => Weight(s) * s.Metrics[metric]) / reported.Sum(Weight);
+    }
+
+    /// <summary>The median of a metric the sites reported (the mean of the middle two for an even count).</summary>
+    static double? Median(IReadOnlyList<SiteRecord> sites, string metric)
+    {
+        var values = sites.Where(s => s.Metrics.ContainsKey(metric)).Select(s => s.Metrics[metric]).Order().ToList();
+        if (values.Count == 0) return null;
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
     }
 
     /// <summary>What makes the server's global and best models p-tuning artefacts: the encoder's
