@@ -17,6 +17,9 @@ public sealed record ServerConfig
     public bool SecureAggregation { get; init; }
     /// <summary>The most training examples a site may declare: its weight (steps) is bounded by what they allow.</summary>
     public long MaxSiteExamples { get; init; } = 1_000_000;
+    /// <summary>An update longer (L2) than this multiple of the round's median update norm is scaled
+    /// down to it (<see cref="Aggregation.NormBounded"/>); 0 turns the bound off.</summary>
+    public double UpdateNormBound { get; init; } = 3;
 
     public ServerConfig Validated(string origin, int sites)
     {
@@ -29,6 +32,7 @@ public sealed record ServerConfig
         Require(WaitTimeAfterMinReceived >= 0, $"wait_time_after_min_received must be ≥ 0 (got {WaitTimeAfterMinReceived})");
         Require(TrainTimeout >= 0, $"train_timeout must be ≥ 0 (got {TrainTimeout})");
         Require(Strategy == "fedavg", $"strategy \"{Strategy}\" is unknown (known: fedavg)");
+        Require(UpdateNormBound == 0 || UpdateNormBound >= 1, $"update_norm_bound must be 0 (off) or ≥ 1 (got {UpdateNormBound})");
         Require(MaxSiteExamples >= 1, $"max_site_examples must be ≥ 1 (got {MaxSiteExamples})");
         Privacy?.Validated(origin);
         Require(!(SecureAggregation && Privacy?.Mode == Federation.Privacy.PrivacyMode.Central),

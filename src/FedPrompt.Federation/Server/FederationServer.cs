@@ -134,9 +134,13 @@ public sealed class FederationServer : IAsyncDisposable
             });
     }
 
-    /// <summary>FedAvg, or with central privacy DP-FedAvg keyed by the job's own secret (kept beside its state).</summary>
-    static IAggregationStrategy Strategy(JobDefinition job, JobStore store) =>
-        job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy)) : new FedAvg();
+    /// <summary>FedAvg, or with central privacy DP-FedAvg keyed by the job's own secret (kept beside its
+    /// state); each update bounded by the round's median norm unless the job turns that off.</summary>
+    static IAggregationStrategy Strategy(JobDefinition job, JobStore store)
+    {
+        IAggregationStrategy strategy = job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy)) : new FedAvg();
+        return job.Server.UpdateNormBound > 0 ? new NormBounded(strategy, job.Server.UpdateNormBound) : strategy;
+    }
 
     /// <summary>Sites silent past the heartbeat timeout are declared gone and lose their task.</summary>
     void SweepSites()

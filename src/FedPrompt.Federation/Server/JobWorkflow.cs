@@ -83,7 +83,7 @@ public sealed class JobWorkflow
                 var round = Open(training: true);
                 await UntilAsync(() => round.CanClose(_job.Server, _job.Meta.Sites, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
                 var next = _job.Server.SecureAggregation ? await SecureAggregateAsync(round, cancel) : round.Aggregation!.Finish();
-                Close(round, next, round.Aggregation?.Metrics ?? new Dictionary<string, double>());
+                Close(round, Finite(round, next), round.Aggregation?.Metrics ?? new Dictionary<string, double>());
             }
             if (!State.FinalValidationDone)
             {
@@ -120,6 +120,15 @@ public sealed class JobWorkflow
         if (secure.Current == SecureAggregationPhase.Stage.Complete) return secure.Finish();
         _log.LogWarning("job {Job}: round {Round}: secure aggregation failed ({Problem}); the global model stays as it was", JobId, round.Number, secure.Problem);
         lock (_gate) round.Note($"secure aggregation: {secure.Problem}");
+        return _global!;
+    }
+
+    /// <summary>The next global model, or the current one when the aggregate would not be finite.</summary>
+    ModelState Finite(RoundInProgress round, ModelState next)
+    {
+        if (ResultChecks.NonFinite(next) is not { } tensor) return next;
+        _log.LogWarning("job {Job}: round {Round}: the aggregate holds NaN or infinite values ({Tensor}); the global model stays as it was", JobId, round.Number, tensor);
+        lock (_gate) round.Note($"the aggregate held NaN or infinite values ({tensor}); the global model stayed as it was");
         return _global!;
     }
 

@@ -64,4 +64,8 @@ public sealed class ResultChecks
                 if (!float.IsFinite(value)) return $"the update holds NaN or infinite values ({name})";
         return null;
     }
+
+    /// <summary>The first tensor of a would-be global model holding NaN or infinity, or null: such a model is never committed.</summary>
+    public static string? NonFinite(ModelState model) =>
+        model.Tensors.FirstOrDefault(t => t.Values.Any(v => !float.IsFinite(v)))?.Name;
 }

@@ -12,56 +12,11 @@ namespace FedPrompt.Federation.Tests.Server;
 /// fails the job, naming each site's reason, instead of waiting forever (train_timeout is 0).</summary>
 public class RoundFailureTests
 {
-    /// <summary>A server and its scripted sites in process. Its clock never moves, so no heartbeat,
-    /// connect timeout or wait_time_after_min_received (120 s) ends a round: only the sites' answers do.</summary>
-    sealed class Federation : IAsyncDisposable
-    {
-        readonly CancellationTokenSource _stop = new();
-        readonly List<Task> _sites = [];
-
-        Federation(FederationServer server, string jobId)
-        {
-            Server = server;
-            JobId = jobId;
-        }
-
-        public FederationServer Server { get; }
-        public string JobId { get; }
-
-        public static Federation Start(TemporaryDirectory folder, int sites, int rounds, int minClients)
-        {
-            var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites, rounds, minClients, new JsonObject { ["wait_time_after_min_received"] = 120 });
-            var server = new FederationServer(new ServerOptions { Workspace = Path.Combine(folder.Path, "server"), RetryAfter = TimeSpan.FromMilliseconds(50) },
-                NullLoggerFactory.Instance, new ManualClock());
-            var jobId = server.Submit("test", "synthetic", JobDefinition.Zip(job)).JobId;
-            server.Start();
-            return new Federation(server, jobId);
-        }
-
-        public void Run(params ScriptedLearner[] learners)
-        {
-            foreach (var learner in learners)
-            {
-                var executor = new SiteExecutor(learner, new InProcessFederationClient(Server, learner.Site), NullLogger.Instance);
-                _sites.Add(Task.Run(() => executor.RunAsync(_stop.Token)));
-            }
-        }
-
-        public Task<JobState> Over() => Server.WhenOver(JobId).WaitAsync(TimeSpan.FromMinutes(1));
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            await Task.WhenAll(_sites);
-            await Server.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task ATrainingRoundThatCannotReachMinClientsFailsTheJobNamingEachSitesReason()
     {
         using var folder = new TemporaryDirectory();
-        await using var federation = Federation.Start(folder, sites: 3, rounds: 2, minClients: 3);
+        await using var federation = ScriptedFederation.Start(folder, sites: 3, rounds: 2, minClients: 3);
 
         federation.Run(new ScriptedLearner("site-1"), new ScriptedLearner("site-2") { TrainingError = "CUDA out of memory" },
             new ScriptedLearner("site-3") { Steps = 0 });
@@ -78,7 +33,7 @@ public class RoundFailureTests
     public async Task AFinalValidationThatCannotReachMinClientsFailsTheJob()
     {
         using var folder = new TemporaryDirectory();
-        await using var federation = Federation.Start(folder, sites: 2, rounds: 1, minClients: 2);
+        await using var federation = ScriptedFederation.Start(folder, sites: 2, rounds: 1, minClients: 2);
 
         federation.Run(new ScriptedLearner("site-1"), new ScriptedLearner("site-2") { ValidationError = "val.jsonl: no such file" });
         var state = await federation.Over();
@@ -93,7 +48,7 @@ public class RoundFailureTests
     public async Task AFailingSiteDoesNotFailAJobThatStillHasMinClients()
     {
         using var folder = new TemporaryDirectory();
-        await using var federation = Federation.Start(folder, sites: 3, rounds: 2, minClients: 2);
+        await using var federation = ScriptedFederation.Start(folder, sites: 3, rounds: 2, minClients: 2);
 
         federation.Run(new ScriptedLearner("site-1"), new ScriptedLearner("site-2") { TrainingError = "CUDA out of memory" }, new ScriptedLearner("site-3"));
         var state = await federation.Over();
@@ -113,7 +68,7 @@ public class RoundFailureTests
     public async Task ASiteThatHasNotAnsweredYetKeepsARoundShortOfMinClientsOpen()
     {
         using var folder = new TemporaryDirectory();
-        await using var federation = Federation.Start(folder, sites: 3, rounds: 1, minClients: 2);
+        await using var federation = ScriptedFederation.Start(folder, sites: 3, rounds: 1, minClients: 2);
 
         federation.Run(new ScriptedLearner("site-1") { TrainingError = "CUDA out of memory" }, new ScriptedLearner("site-2"));
         using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1)))

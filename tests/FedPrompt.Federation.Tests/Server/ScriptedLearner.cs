@@ -18,14 +18,21 @@ public sealed class ScriptedLearner(string site) : ISiteLearner
     public string? ValidationError { get; init; }
     /// <summary>The optimizer steps each update reports (0 has the server reject it).</summary>
     public long Steps { get; init; } = 1;
+    /// <summary>Every value of each update (local − global).</summary>
+    public float Update { get; init; }
+
+    public static IReadOnlyList<string> Answers { get; } = [" negative", " positive"];
 
     public (SiteInfo Info, ModelState InitialEncoder) Configure(string jobId, string configJson) =>
-        (new SiteInfo(new BaseModelIdentity("scripted", "0123456789abcdef"), [" negative", " positive"], 16, 8), Encoder);
+        (new SiteInfo(new BaseModelIdentity("scripted", "0123456789abcdef"), Answers, 16, 8), Encoder);
 
     public TrainOutcome Train(string jobId, int round, ModelState global, CancellationToken cancel) =>
         TrainingError is { } error ? throw new InvalidOperationException(error)
-            : new TrainOutcome(Encoder.Clone(), Steps, new Dictionary<string, double> { ["validation_loss"] = 1.0 });
+            : new TrainOutcome(Filled(Update), Steps, new Dictionary<string, double> { ["validation_loss"] = 1.0 });
 
     public Dictionary<string, double> Validate(string jobId, ModelState global) =>
         ValidationError is { } error ? throw new InvalidOperationException(error) : new() { ["validation_loss"] = 1.0 };
+
+    /// <summary>The encoder's one tensor with every value <paramref name="value"/>.</summary>
+    public static ModelState Filled(float value) => new([Encoder.Tensors[0] with { Values = Enumerable.Repeat(value, 64).ToArray() }]);
 }
