@@ -43,15 +43,7 @@ public sealed class JobStore(string folder)
         var path = Path.Combine(Folder, "privacy.key");
         if (File.Exists(path)) return Privacy.NoiseKey.FromBytes(File.ReadAllBytes(path));
         var key = settings.CreateNoiseKey();
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new FileStream(temporary, options))
-        {
-            file.Write(key.ToBytes());
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, key.ToBytes(), ownerOnly: true);
         return key;
     }
 
