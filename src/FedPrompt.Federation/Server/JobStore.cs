@@ -29,6 +29,8 @@ public sealed class JobStore(string folder)
     public string TensorBoardFolder => Path.Combine(Folder, "tensorboard");
     public string MetricsPath => Path.Combine(Folder, MetricsFile);
 
+    static readonly JsonSerializerOptions MetricsLine = new(JobState.Json) { WriteIndented = false };
+
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
 
     /// <summary>What a job's result is, as far as it has got: the global and best encoders, the
@@ -99,17 +101,16 @@ public sealed class JobStore(string folder)
     public void WriteMetrics(JobState state)
     {
         var lines = new List<string>();
-        var options = new JsonSerializerOptions(JobState.Json) { WriteIndented = false };
         foreach (var round in state.Rounds)
         {
             foreach (var site in round.Sites)
-                lines.Add(JsonSerializer.Serialize(new { round = round.Round, kind = round.Kind, site = site.Site, steps = site.Steps, metrics = site.Metrics }, options));
+                lines.Add(JsonSerializer.Serialize(new { round = round.Round, kind = round.Kind, site = site.Site, steps = site.Steps, metrics = site.Metrics }, MetricsLine));
             lines.Add(JsonSerializer.Serialize(new
             {
                 round = round.Round, kind = round.Kind, site = "global", sites = round.Sites.Count,
                 validation_loss = round.ValidationLoss, validation_accuracy = round.ValidationAccuracy, rejected = round.Rejected,
                 aggregation = round.Aggregation,
-            }, options));
+            }, MetricsLine));
         }
         AtomicFile.WriteAllText(MetricsPath, string.Concat(lines.Select(l => l + "\n")));
         Directory.CreateDirectory(TensorBoardFolder);
