@@ -12,7 +12,7 @@ namespace FedPrompt.Federation.Server;
 ///   models/             round-versioned global and best models that state.json names
 ///   global.safetensors  the latest global model, best.safetensors the best — artefacts for
 ///                       `fedprompt eval` and `predict`, refreshed after state.json
-///   metrics.jsonl, tensorboard/, spool/ (uploads in flight)
+///   metrics.jsonl, tensorboard/
 /// A crash at any point leaves state.json naming complete files; a round whose state was not
 /// committed is run again from the previous global model, so none is aggregated twice.
 /// </summary>
@@ -25,7 +25,6 @@ public sealed class JobStore(string folder)
 
     public string Folder { get; } = folder;
     public string JobFolder => Path.Combine(Folder, "job");
-    public string SpoolFolder => Path.Combine(Folder, "spool");
     public string TensorBoardFolder => Path.Combine(Folder, "tensorboard");
     public string MetricsPath => Path.Combine(Folder, MetricsFile);
 
