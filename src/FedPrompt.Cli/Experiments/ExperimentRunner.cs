@@ -107,7 +107,7 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         // aggregation: round r's loss belongs to r rounds of training, like epoch r alone.
         var curve = state.Rounds.Where(r => r.Round > 0 && r.ValidationLoss is not null)
             .Select(r => new CurvePoint(r.Round, r.ValidationLoss!.Value)).ToList();
-        return Finish("FedAvg", "fedavg", curve, Path.Combine(store.Folder, JobStore.BestFile), test, options, clock);
+        return Finish("FedAvg", "fedavg", curve, Path.Combine(store.Folder, JobStore.BestArtefactFile), test, options, clock);
     }
 
     RunResult Finish(string name, string kind, IReadOnlyList<CurvePoint> curve, string bestEncoder, string test, ExperimentOptions options, Stopwatch clock)

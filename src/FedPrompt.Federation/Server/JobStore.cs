@@ -19,8 +19,10 @@ namespace FedPrompt.Federation.Server;
 public sealed class JobStore(string folder)
 {
     public const string StateFile = "state.json";
-    public const string GlobalFile = "global.safetensors";
-    public const string BestFile = "best.safetensors";
+    /// <summary>The latest global and the best encoder as artefacts for <c>fedprompt eval</c> and <c>predict</c>:
+    /// copies, with the artefact header, of the round-versioned models state.json names.</summary>
+    public const string GlobalArtefactFile = "global.safetensors";
+    public const string BestArtefactFile = "best.safetensors";
     public const string MetricsFile = "metrics.jsonl";
 
     public string Folder { get; } = folder;
@@ -35,7 +37,7 @@ public sealed class JobStore(string folder)
     /// <summary>What a job's result is, as far as it has got: the global and best encoders, the
     /// metrics, and state.json (every round, who contributed, who was turned away, the best round).</summary>
     public IReadOnlyList<string> ResultFiles() =>
-        new[] { GlobalFile, BestFile, MetricsFile, StateFile }.Where(name => File.Exists(Path.Combine(Folder, name))).ToList();
+        new[] { GlobalArtefactFile, BestArtefactFile, MetricsFile, StateFile }.Where(name => File.Exists(Path.Combine(Folder, name))).ToList();
 
     /// <summary>The job's secret noise key: made once, kept owner-readable only, so every run of a
     /// round (also after a restart) draws the same noise.</summary>
@@ -82,8 +84,8 @@ public sealed class JobStore(string folder)
         CrashPoint.Hit($"commit:{state.NextRound}:models-written");
         SaveState(state);
         CrashPoint.Hit($"commit:{state.NextRound}:state-written");
-        if (global is not null) global.WriteFile(Path.Combine(Folder, GlobalFile), artefactMetadata);
-        if (best is not null) best.WriteFile(Path.Combine(Folder, BestFile), artefactMetadata);
+        if (global is not null) global.WriteFile(Path.Combine(Folder, GlobalArtefactFile), artefactMetadata);
+        if (best is not null) best.WriteFile(Path.Combine(Folder, BestArtefactFile), artefactMetadata);
         foreach (var file in Directory.GetFiles(Path.Combine(Folder, "models")))
         {
             var relative = Path.GetRelativePath(Folder, file);
