@@ -18,6 +18,10 @@ public static partial class JsonProblem
         return $"{where}{line}: {What(e.Message)}";
     }
 
+    /// <summary>Whether the text is at fault rather than what it holds: it is not JSON, or gives a key twice
+    /// (which JSON parsers resolve differently, so such a file means different things to different tools).</summary>
+    public static bool IsMalformed(JsonException e) => e.InnerException is JsonException || Duplicate().IsMatch(e.Message);
+
     static string What(string message)
     {
         if (NotConverted().Match(message) is { Success: true } converted)
@@ -25,6 +29,7 @@ public static partial class JsonProblem
         if (UnknownMember().Match(message) is { Success: true } unknown) return $"unknown key \"{unknown.Groups["key"].Value}\"";
         if (MissingRequired().Match(message) is { Success: true } missing) return $"missing {missing.Groups["keys"].Value}";
         if (NullNotAllowed().Match(message) is { Success: true } isNull) return $"\"{isNull.Groups["key"].Value}\" may not be null";
+        if (Duplicate().Match(message) is { Success: true } duplicate) return $"\"{duplicate.Groups["key"].Value}\" is given twice";
         return Position().Replace(message, "").TrimEnd();
     }
 
@@ -46,6 +51,9 @@ public static partial class JsonProblem
 
     [GeneratedRegex(@"The property or field '(?<key>[^']*)' .* doesn't allow setting null values")]
     private static partial Regex NullNotAllowed();
+
+    [GeneratedRegex(@"^Duplicate property '(?<key>[^']*)'")]
+    private static partial Regex Duplicate();
 
     [GeneratedRegex(@"^System\.Nullable`1\[\[(?<type>[^,\]]+)")]
     private static partial Regex NullableOf();

@@ -47,7 +47,7 @@ public sealed class LanguageModel : IDisposable
     {
         TorchNative.EnsureLoaded();
         if (Directory.Exists(path)) return LoadHuggingFace(path, precision);
-        if (NemoArchive.Looks(path)) return LoadNemo(path, precision);
+        if (NemoArchive.IsNemoArchive(path)) return LoadNemo(path, precision);
         if (File.Exists(path))
             throw new NotSupportedException($"{path}: not a model (expected a Hugging Face folder with config.json, or a .nemo file)");
         throw new FileNotFoundException($"{path}: no such model folder or .nemo file", path);

@@ -57,7 +57,7 @@ public class AdminCommandTests
 
         // The downloaded best encoder is an artefact predict can use.
         var prediction = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Short, "predict", "--model", RepositoryFiles.Engine("tiny-gpt2"),
-            "--encoder", Path.Combine(result, "best.safetensors"), "--sentence", "profits rose", "--max-new-tokens", "2", "--json"))).RootElement;
+            "--prompt-encoder", Path.Combine(result, "best.safetensors"), "--sentence", "profits rose", "--max-new-tokens", "2", "--json"))).RootElement;
         Assert.Equal("profits rose", prediction.GetProperty("input").GetProperty("sentence").GetString());
         Assert.StartsWith("profits rose", prediction.GetProperty("prompt").GetString());
         Assert.Equal(JsonValueKind.String, prediction.GetProperty("answer").ValueKind);

@@ -12,7 +12,6 @@ namespace FedPrompt.Cli.Tests;
 public class CrashTests
 {
     static readonly TimeSpan Long = TimeSpan.FromMinutes(3);
-    static readonly Dictionary<string, string> NoCrash = new();
 
     /// <summary>Every round 0…rounds−1 trained once and the final validation once, in order.</summary>
     static void EveryRoundOnce(System.Text.Json.Nodes.JsonObject state, int rounds)

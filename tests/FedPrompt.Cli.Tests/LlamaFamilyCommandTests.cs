@@ -55,19 +55,19 @@ public class LlamaFamilyCommandTests
         File.WriteAllLines(In("val.jsonl"), File.ReadLines(RepositoryFiles.Fixture("financial_phrase_bank_val.jsonl")).Take(12));
 
         var train = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "train", "--model", model, "--train", In("train.jsonl"), "--validation", In("val.jsonl"),
-            "--encoder", encoder, "--epochs", "2", "--lr", "0.01", "--global-batch", "8", "--micro-batch", "4", "--warmup", "1", "--out", In("run")));
+            "--encoder-type", encoder, "--epochs", "2", "--lr", "0.01", "--global-batch", "8", "--micro-batch", "4", "--warmup", "1", "--out", In("run")));
         Assert.Contains("epoch 2: train loss", train);
         Assert.Contains("Llama architecture", train);
-        var evaluation = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--encoder", In("run/best.safetensors"),
+        var evaluation = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--prompt-encoder", In("run/best.safetensors"),
             "--input", In("val.jsonl"), "--json"))).RootElement;
         Assert.Equal(12, evaluation.GetProperty("examples").GetInt32());
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0, 1);
-        var prediction = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--encoder", In("run/best.safetensors"),
+        var prediction = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--prompt-encoder", In("run/best.safetensors"),
             "--sentence", "Net sales rose .", "--max-new-tokens", "2"));
         Assert.StartsWith("Net sales rose . sentiment:", prediction);
 
         // The encoder belongs to its base model: another Llama-family model of another shape refuses it.
-        var (exit, _, error) = FedPromptProcess.Run(Timeout, "eval", "--model", RepositoryFiles.Engine("tiny-qwen3"), "--encoder", In("run/best.safetensors"),
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, "eval", "--model", RepositoryFiles.Engine("tiny-qwen3"), "--prompt-encoder", In("run/best.safetensors"),
             "--input", In("val.jsonl"));
         Assert.Equal(1, exit);
         Assert.Contains("trained on a different base model", error);

@@ -18,6 +18,6 @@ static class TrainArguments
         File.WriteAllLines(train, trainLines);
         File.WriteAllLines(validation, File.ReadLines(RepositoryFiles.Fixture("financial_phrase_bank_val.jsonl")).Take(20));
         return ["train", "--model", RepositoryFiles.Engine("tiny-gpt2"), "--train", train, "--validation", validation,
-            "--encoder", "deep", "--global-batch", "4", "--micro-batch", "4", "--out", Run(folder), .. more];
+            "--encoder-type", "deep", "--global-batch", "4", "--micro-batch", "4", "--out", Run(folder), .. more];
     }
 }

@@ -23,25 +23,25 @@ public class TuningCommandTests
 
         // The fixture model has 64 positions: the template without virtual tokens at the input (deep) fits more sentences.
         var train = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "train", "--model", model, "--train", In("sites/site-1.jsonl"), "--validation", In("fpb/financial_phrase_bank_val.jsonl"),
-            "--encoder", "deep", "--epochs", "2", "--lr", "0.05", "--global-batch", "16", "--out", In("run")));
+            "--encoder-type", "deep", "--epochs", "2", "--lr", "0.05", "--global-batch", "16", "--out", In("run")));
         Assert.Contains("dropped as too long", train);
         Assert.Contains("epoch 2: train loss", train);
         var metrics = File.ReadAllLines(In("run/metrics.jsonl"));
         Assert.Equal(2, metrics.Length);
         Assert.True(File.Exists(In("run/best.safetensors")));
 
-        var evaluation = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--encoder", In("run/best.safetensors"),
+        var evaluation = JsonDocument.Parse(FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--prompt-encoder", In("run/best.safetensors"),
             "--input", In("fpb/financial_phrase_bank_test.jsonl"), "--json"))).RootElement;
         Assert.Equal([" negative", " neutral", " positive"], evaluation.GetProperty("answers").EnumerateArray().Select(a => a.GetString()));
         Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0, 1);
         Assert.Equal(evaluation.GetProperty("examples").GetInt32(), evaluation.GetProperty("confusion").EnumerateArray().Sum(r => r.EnumerateArray().Sum(c => c.GetInt32())));
 
-        var prediction = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--encoder", In("run/best.safetensors"),
+        var prediction = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--prompt-encoder", In("run/best.safetensors"),
             "--sentence", "The agreement is valid for four years .", "--max-new-tokens", "3"));
         Assert.StartsWith("The agreement is valid for four years . sentiment:", prediction);
 
         // An encoder is refused on another base model.
-        var (exit, _, error) = FedPromptProcess.Run(Timeout, "eval", "--model", RepositoryFiles.Engine("tiny-megatron.nemo"), "--encoder", In("run/best.safetensors"),
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, "eval", "--model", RepositoryFiles.Engine("tiny-megatron.nemo"), "--prompt-encoder", In("run/best.safetensors"),
             "--input", In("fpb/financial_phrase_bank_test.jsonl"));
         Assert.Equal(1, exit);
         Assert.Contains("trained on a different base model", error);

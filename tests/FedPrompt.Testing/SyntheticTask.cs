@@ -1,3 +1,4 @@
+using FedPrompt.Formats;
 using FedPrompt.Tuning.Data;
 
 namespace FedPrompt.Testing;
@@ -30,7 +31,7 @@ public static class SyntheticTask
     public static string Write(TemporaryDirectory folder, string name, int count, int seed)
     {
         var path = folder.File(name);
-        File.WriteAllLines(path, Records(count, seed).Select(r => PythonJsonEncoder.JsonDumps.EncodeObject(r.Fields)));
+        File.WriteAllLines(path, Records(count, seed).Select(r => PythonJson.JsonDumps.EncodeObject(r.Fields)));
         return path;
     }
 }

@@ -108,7 +108,7 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         var curve = state.Rounds.Where(r => r.Round > 0 && r.ValidationLoss is not null)
             .Select(r => new CurvePoint(r.Round, r.ValidationLoss!.Value)).ToList();
         // The server chose the best round by the median of the sites' losses (a robust choice); the curve is their mean.
-        return Finish("FedAvg", "fedavg", curve, Path.Combine(store.Folder, JobStore.BestFile), test, options, clock, state.BestRound);
+        return Finish("FedAvg", "fedavg", curve, Path.Combine(store.Folder, JobStore.BestArtefactFile), test, options, clock, state.BestRound);
     }
 
     RunResult Finish(string name, string kind, IReadOnlyList<CurvePoint> curve, string bestEncoder, string test, ExperimentOptions options, Stopwatch clock,

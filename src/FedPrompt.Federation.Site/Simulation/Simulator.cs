@@ -79,9 +79,9 @@ public static class Simulator
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-        var meta = System.Text.Json.JsonSerializer.Serialize(job.Meta, JobJson.Options);
+        var meta = System.Text.Json.JsonSerializer.Serialize(job.Meta, StrictJson.Options);
         AtomicFile.WriteAllText(Path.Combine(staged, JobDefinition.MetaFile), meta);
-        var serverConfig = System.Text.Json.JsonSerializer.Serialize(job.Server, JobJson.Options);
+        var serverConfig = System.Text.Json.JsonSerializer.Serialize(job.Server, StrictJson.Options);
         AtomicFile.WriteAllText(Path.Combine(staged, job.Meta.ServerApp, JobDefinition.ConfigFile), serverConfig);
         return staged;
     }

@@ -13,8 +13,6 @@ namespace FedPrompt.Federation.Aggregation;
 /// </summary>
 public sealed class DpFedAvg(PrivacySettings settings, NoiseKey key) : IAggregationStrategy
 {
-    public string Name => "dp-fedavg";
-
     public IRoundAggregation BeginRound(ModelState global, string jobId, int round)
     {
         var noise = key.Stream(jobId, round, "server");

@@ -10,8 +10,6 @@ namespace FedPrompt.Federation.Aggregation;
 /// </summary>
 public sealed class FedAvg : IAggregationStrategy
 {
-    public string Name => "fedavg";
-
     public IRoundAggregation BeginRound(ModelState global, string jobId, int round) => new Round(global);
 
     sealed class Round(ModelState global) : IRoundAggregation

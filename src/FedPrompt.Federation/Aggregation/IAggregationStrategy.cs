@@ -11,8 +11,6 @@ namespace FedPrompt.Federation.Aggregation;
 /// </summary>
 public interface IAggregationStrategy
 {
-    string Name { get; }
-
     /// <param name="jobId">With <paramref name="round"/>, names the round (a strategy's randomness is drawn per round).</param>
     IRoundAggregation BeginRound(ModelState global, string jobId, int round);
 }

@@ -12,8 +12,6 @@ namespace FedPrompt.Federation.Aggregation;
 /// </summary>
 public sealed class NormBounded(IAggregationStrategy inner, double multiple) : IAggregationStrategy
 {
-    public string Name => $"{inner.Name} (updates bounded by {multiple} × the median norm)";
-
     public IRoundAggregation BeginRound(ModelState global, string jobId, int round) => new Round(inner.BeginRound(global, jobId, round), multiple);
 
     sealed class Round(IRoundAggregation inner, double multiple) : IRoundAggregation

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Jobs;
 
@@ -19,7 +20,7 @@ public sealed partial record JobDefinition(JobMeta Meta, ServerConfig Server, Si
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: job folder not found");
         var metaPath = Path.Combine(folder, MetaFile);
-        var meta = JobJson.Load<JobMeta>(metaPath);
+        var meta = StrictJson.Load<JobMeta>(metaPath);
         if (!SafeName().IsMatch(meta.Name)) throw new InvalidDataException($"{metaPath}: name \"{meta.Name}\" must be letters, digits, '.', '_', '-' or '@'");
         if (meta.Sites.Count == 0) throw new InvalidDataException($"{metaPath}: sites is empty");
         foreach (var name in meta.Sites)
@@ -27,7 +28,7 @@ public sealed partial record JobDefinition(JobMeta Meta, ServerConfig Server, Si
         if (meta.Sites.Distinct().Count() != meta.Sites.Count) throw new InvalidDataException($"{metaPath}: a site is listed twice");
 
         var serverPath = Path.Combine(folder, meta.ServerApp, ConfigFile);
-        var server = JobJson.Load<ServerConfig>(serverPath).Validated(serverPath, meta.Sites.Count);
+        var server = StrictJson.Load<ServerConfig>(serverPath).Validated(serverPath, meta.Sites.Count);
         var sitePath = Path.Combine(folder, meta.SiteApp, ConfigFile);
         if (!File.Exists(sitePath)) throw new FileNotFoundException($"{sitePath}: not found", sitePath);
         var site = ParseSiteConfig(File.ReadAllText(sitePath), sitePath);
@@ -36,7 +37,7 @@ public sealed partial record JobDefinition(JobMeta Meta, ServerConfig Server, Si
 
     public static SiteConfig ParseSiteConfig(string json, string origin)
     {
-        var site = JobJson.Parse<SiteConfig>(json, origin);
+        var site = StrictJson.Parse<SiteConfig>(json, origin);
         site.Tuning.Validated(origin);
         return site;
     }

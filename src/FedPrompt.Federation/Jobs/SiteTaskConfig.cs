@@ -1,4 +1,5 @@
 using FedPrompt.Federation.Privacy;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Jobs;
 
@@ -9,11 +10,11 @@ public sealed record SiteTaskConfig(SiteConfig Site, PrivacySettings? Privacy = 
     public static SiteTaskConfig For(JobDefinition job) =>
         new(job.Site, job.Server.Privacy?.Mode == PrivacyMode.Local ? job.Server.Privacy : null, job.Server.SecureAggregation);
 
-    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, JobJson.Options);
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, StrictJson.Options);
 
     public static SiteTaskConfig Parse(string json, string origin)
     {
-        var config = JobJson.Parse<SiteTaskConfig>(json, origin);
+        var config = StrictJson.Parse<SiteTaskConfig>(json, origin);
         config.Site.Tuning.Validated(origin);
         config.Privacy?.Validated(origin);
         return config;

@@ -24,9 +24,6 @@ public sealed class ModelState
 
     public long ParameterCount => Tensors.Sum(t => (long)t.Values.Length);
 
-    /// <summary>Names, shapes and dtypes, in order: what an update must match exactly.</summary>
-    public string Layout => string.Join("; ", Tensors.Select(t => t.Describe()));
-
     public static ModelState Read(ITensorSource source)
     {
         var tensors = new List<NamedTensor>();

@@ -1,6 +1,7 @@
 namespace FedPrompt.Federation.Provisioning;
 
-/// <summary>Unix permissions for what provisioning writes; Windows has no such modes, so there these do nothing
+/// <summary>Unix permissions for the folders and scripts provisioning writes (private keys are created
+/// owner-only by <see cref="FedPrompt.Formats.AtomicFile"/>); Windows has no such modes, so there these do nothing
 /// beyond creating folders.</summary>
 static class FilePermissions
 {
@@ -10,12 +11,6 @@ static class FilePermissions
     {
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
         else Directory.CreateDirectory(path, OwnerReadWrite | UnixFileMode.UserExecute);
-    }
-
-    /// <summary>Mode 0600, for private keys.</summary>
-    public static void MakeOwnerOnly(string file)
-    {
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, OwnerReadWrite);
     }
 
     /// <summary>Mode 0755, for start scripts.</summary>

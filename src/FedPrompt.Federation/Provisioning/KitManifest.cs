@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Provisioning;
@@ -9,30 +8,29 @@ namespace FedPrompt.Federation.Provisioning;
 /// (kits provisioned before that have no list, and their server checks no names).</summary>
 sealed record KitManifest(string Project, string Name, ParticipantRole Role, string ServerHost, int ServerPort, IReadOnlyList<string>? Sites = null)
 {
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
-    public void Write(string path)
-    {
-        var json = new JsonObject
+    public void Write(string path) =>
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new KitFile
         {
-            ["project"] = Project,
-            ["name"] = Name,
-            ["role"] = Role.ToText(),
-            ["server_host"] = ServerHost,
-            ["server_port"] = ServerPort,
-        };
-        if (Sites is not null) json["sites"] = new JsonArray([.. Sites.Select(s => JsonValue.Create(s))]);
-        AtomicFile.WriteAllText(path, json.ToJsonString(Indented) + "\n");
-    }
+            Project = Project, Name = Name, Role = Role.ToText(), ServerHost = ServerHost, ServerPort = ServerPort, Sites = Sites,
+        }, StrictJson.Options) + "\n");
 
     public static KitManifest Read(string path)
     {
-        var json = StrictJsonObject.Load(path, "project", "name", "role", "server_host", "server_port", "sites");
-        string role = json.String("role");
-        if (!ParticipantRoles.TryParse(role, out var parsedRole))
-            throw json.Error("role", $"must be {ParticipantRoles.Choices} (found \"{role}\")");
-        int port = json.Int32("server_port");
-        if (!ServerDefinition.IsValidPort(port)) throw json.Error("server_port", $"must be {ServerDefinition.PortRule} (found {port})");
-        return new KitManifest(json.String("project"), json.String("name"), parsedRole, json.String("server_host"), port, json.OptionalStrings("sites"));
+        var file = StrictJson.Load<KitFile>(path);
+        if (!ParticipantRoles.TryParse(file.Role, out var role))
+            throw new InvalidDataException($"{path}: \"role\" must be {ParticipantRoles.Choices} (found \"{file.Role}\")");
+        if (!ServerDefinition.IsValidPort(file.ServerPort))
+            throw new InvalidDataException($"{path}: \"server_port\" must be {ServerDefinition.PortRule} (found {file.ServerPort})");
+        return new KitManifest(file.Project, file.Name, role, file.ServerHost, file.ServerPort, file.Sites);
+    }
+
+    sealed record KitFile
+    {
+        public required string Project { get; init; }
+        public required string Name { get; init; }
+        public required string Role { get; init; }
+        public required string ServerHost { get; init; }
+        public required int ServerPort { get; init; }
+        public IReadOnlyList<string>? Sites { get; init; }
     }
 }

@@ -8,9 +8,7 @@ namespace FedPrompt.Federation.Provisioning;
 /// </summary>
 static partial class ParticipantNames
 {
-    // 64 is the longest common name X.509 allows.
-    public const int MaxLength = 64;
-
+    // At most 64: the longest common name X.509 allows.
     public const string Rule =
         "1 to 64 letters, digits, '.', '_', '-' or '@', starting and ending with a letter or digit";
 

@@ -10,14 +10,12 @@ static class PemFiles
     public static void WriteCertificate(string path, X509Certificate2 certificate) =>
         AtomicFile.WriteAllText(path, certificate.ExportCertificatePem() + "\n");
 
-    /// <summary>Writes the certificate's private key unencrypted, readable by the owner only. The mode is set
-    /// after the write, so the file must be inside a folder only the owner can enter.</summary>
+    /// <summary>Writes the certificate's private key unencrypted, readable by the owner only.</summary>
     public static void WritePrivateKey(string path, X509Certificate2 certificate)
     {
         using var key = certificate.GetECDsaPrivateKey()
             ?? throw new ArgumentException($"the certificate for {certificate.Subject} has no ECDSA private key", nameof(certificate));
-        AtomicFile.WriteAllText(path, key.ExportPkcs8PrivateKeyPem() + "\n");
-        FilePermissions.MakeOwnerOnly(path);
+        AtomicFile.WriteAllText(path, key.ExportPkcs8PrivateKeyPem() + "\n", ownerOnly: true);
     }
 
     public static X509Certificate2 ReadCertificate(string path)

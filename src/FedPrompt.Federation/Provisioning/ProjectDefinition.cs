@@ -1,3 +1,5 @@
+using FedPrompt.Formats;
+
 namespace FedPrompt.Federation.Provisioning;
 
 /// <summary>
@@ -48,16 +50,29 @@ public sealed class ProjectDefinition
     /// <see cref="InvalidDataException"/> naming the file and the key.</summary>
     public static ProjectDefinition Load(string path)
     {
-        var root = StrictJsonObject.Load(path, "name", "server", "sites", "admins", "validity_days");
-        string name = root.String("name");
-        var serverJson = root.Object("server", "name", "host", "port");
-        var server = new ServerDefinition(serverJson.String("name"), serverJson.String("host"), serverJson.Int32("port"));
-        var sites = root.Strings("sites");
-        var admins = root.OptionalStrings("admins") ?? [];
-        int validityDays = root.OptionalInt32("validity_days", DefaultValidityDays);
-        if (FindProblem(name, server, sites, admins, validityDays) is { } problem)
-            throw root.Error(problem.Key, problem.Text);
-        return new ProjectDefinition(name, server, sites, admins, validityDays);
+        var file = StrictJson.Load<ProjectFile>(path);
+        var server = new ServerDefinition(file.Server.Name, file.Server.Host, file.Server.Port);
+        if (FindProblem(file.Name, server, file.Sites, file.Admins, file.ValidityDays) is { } problem)
+            throw new InvalidDataException($"{path}: \"{problem.Key}\" {problem.Text}");
+        return new ProjectDefinition(file.Name, server, file.Sites, file.Admins, file.ValidityDays);
+    }
+
+    // Properties rather than constructor parameters: System.Text.Json then names the key's own type,
+    // not the enclosing one, when a value has the wrong kind.
+    sealed record ProjectFile
+    {
+        public required string Name { get; init; }
+        public required ServerFile Server { get; init; }
+        public required IReadOnlyList<string> Sites { get; init; }
+        public IReadOnlyList<string> Admins { get; init; } = [];
+        public int ValidityDays { get; init; } = DefaultValidityDays;
+    }
+
+    sealed record ServerFile
+    {
+        public required string Name { get; init; }
+        public required string Host { get; init; }
+        public required int Port { get; init; }
     }
 
     /// <summary>The first rule broken, keyed by the value's path in <c>project.json</c>.</summary>

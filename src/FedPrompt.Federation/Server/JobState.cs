@@ -41,7 +41,7 @@ public sealed record JobState
     /// <summary>The next training round to run (rounds done so far).</summary>
     public int NextRound { get; init; }
     public bool FinalValidationDone { get; init; }
-    /// <summary>The latest global model (relative to the job folder).</summary>
+    /// <summary>The committed global model, models/global-r{round}.safetensors (relative to the job folder).</summary>
     public string? GlobalFile { get; init; }
     public string? BestFile { get; init; }
     public int BestRound { get; init; } = -1;

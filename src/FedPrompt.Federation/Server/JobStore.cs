@@ -12,29 +12,32 @@ namespace FedPrompt.Federation.Server;
 ///   models/             round-versioned global and best models that state.json names
 ///   global.safetensors  the latest global model, best.safetensors the best — artefacts for
 ///                       `fedprompt eval` and `predict`, refreshed after state.json
-///   metrics.jsonl, tensorboard/, spool/ (uploads in flight)
+///   metrics.jsonl, tensorboard/
 /// A crash at any point leaves state.json naming complete files; a round whose state was not
 /// committed is run again from the previous global model, so none is aggregated twice.
 /// </summary>
 public sealed class JobStore(string folder)
 {
     public const string StateFile = "state.json";
-    public const string GlobalFile = "global.safetensors";
-    public const string BestFile = "best.safetensors";
+    /// <summary>The latest global and the best encoder as artefacts for <c>fedprompt eval</c> and <c>predict</c>:
+    /// copies, with the artefact header, of the round-versioned models state.json names.</summary>
+    public const string GlobalArtefactFile = "global.safetensors";
+    public const string BestArtefactFile = "best.safetensors";
     public const string MetricsFile = "metrics.jsonl";
 
     public string Folder { get; } = folder;
     public string JobFolder => Path.Combine(Folder, "job");
-    public string SpoolFolder => Path.Combine(Folder, "spool");
     public string TensorBoardFolder => Path.Combine(Folder, "tensorboard");
     public string MetricsPath => Path.Combine(Folder, MetricsFile);
+
+    static readonly JsonSerializerOptions MetricsLine = new(JobState.Json) { WriteIndented = false };
 
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
 
     /// <summary>What a job's result is, as far as it has got: the global and best encoders, the
     /// metrics, and state.json (every round, who contributed, who was turned away, the best round).</summary>
     public IReadOnlyList<string> ResultFiles() =>
-        new[] { GlobalFile, BestFile, MetricsFile, StateFile }.Where(name => File.Exists(Path.Combine(Folder, name))).ToList();
+        new[] { GlobalArtefactFile, BestArtefactFile, MetricsFile, StateFile }.Where(name => File.Exists(Path.Combine(Folder, name))).ToList();
 
     /// <summary>The job's secret noise key: made once, kept owner-readable only, so every run of a
     /// round (also after a restart) draws the same noise.</summary>
@@ -43,15 +46,7 @@ public sealed class JobStore(string folder)
         var path = Path.Combine(Folder, "privacy.key");
         if (File.Exists(path)) return Privacy.NoiseKey.FromBytes(File.ReadAllBytes(path));
         var key = settings.CreateNoiseKey();
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new FileStream(temporary, options))
-        {
-            file.Write(key.ToBytes());
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, key.ToBytes(), ownerOnly: true);
         return key;
     }
 
@@ -89,8 +84,8 @@ public sealed class JobStore(string folder)
         CrashPoint.Hit($"commit:{state.NextRound}:models-written");
         SaveState(state);
         CrashPoint.Hit($"commit:{state.NextRound}:state-written");
-        if (global is not null) global.WriteFile(Path.Combine(Folder, GlobalFile), artefactMetadata);
-        if (best is not null) best.WriteFile(Path.Combine(Folder, BestFile), artefactMetadata);
+        if (global is not null) global.WriteFile(Path.Combine(Folder, GlobalArtefactFile), artefactMetadata);
+        if (best is not null) best.WriteFile(Path.Combine(Folder, BestArtefactFile), artefactMetadata);
         foreach (var file in Directory.GetFiles(Path.Combine(Folder, "models")))
         {
             var relative = Path.GetRelativePath(Folder, file);
@@ -107,17 +102,16 @@ public sealed class JobStore(string folder)
     public void WriteMetrics(JobState state)
     {
         var lines = new List<string>();
-        var options = new JsonSerializerOptions(JobState.Json) { WriteIndented = false };
         foreach (var round in state.Rounds)
         {
             foreach (var site in round.Sites)
-                lines.Add(JsonSerializer.Serialize(new { round = round.Round, kind = round.Kind, site = site.Site, steps = site.Steps, metrics = site.Metrics }, options));
+                lines.Add(JsonSerializer.Serialize(new { round = round.Round, kind = round.Kind, site = site.Site, steps = site.Steps, metrics = site.Metrics }, MetricsLine));
             lines.Add(JsonSerializer.Serialize(new
             {
                 round = round.Round, kind = round.Kind, site = "global", sites = round.Sites.Count,
                 validation_loss = round.ValidationLoss, validation_accuracy = round.ValidationAccuracy, rejected = round.Rejected,
                 aggregation = round.Aggregation,
-            }, options));
+            }, MetricsLine));
         }
         AtomicFile.WriteAllText(MetricsPath, string.Concat(lines.Select(l => l + "\n")));
         Directory.CreateDirectory(TensorBoardFolder);

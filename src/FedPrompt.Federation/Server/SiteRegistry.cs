@@ -63,11 +63,6 @@ public sealed class SiteRegistry(TimeSpan heartbeatTimeout, TimeProvider clock)
         lock (_gate) return _sites.TryGetValue(site, out var entry) && IsAlive(entry);
     }
 
-    public string? Session(string site)
-    {
-        lock (_gate) return _sites.TryGetValue(site, out var entry) && IsAlive(entry) ? entry.Session : null;
-    }
-
     bool IsAlive(Entry entry) => clock.GetUtcNow() - entry.LastSeen <= heartbeatTimeout;
 
     public IReadOnlyList<SiteStatus> Snapshot()

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using FedPrompt.Formats.Settings;
 
 namespace FedPrompt.Formats.Artefacts;
@@ -13,19 +12,13 @@ public sealed record EncoderHeader(PromptEncoderSettings Encoder, JsonObject Tem
 
     public TaskTemplate TaskTemplate(string origin) => Settings.TaskTemplate.FromJson(Template, $"{origin} (template)");
 
-    static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = false,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    public string ToJson() => JsonSerializer.Serialize(this, SnakeCaseJson.Compact);
 
     public static EncoderHeader FromJson(string json, string origin)
     {
         try
         {
-            return JsonSerializer.Deserialize<EncoderHeader>(json, Options) ?? throw new JsonException("empty header");
+            return JsonSerializer.Deserialize<EncoderHeader>(json, SnakeCaseJson.Compact) ?? throw new JsonException("empty header");
         }
         catch (JsonException e)
         {

@@ -4,7 +4,7 @@ namespace FedPrompt.Formats.Checkpoints;
 /// callback that writes too much fails before it corrupts the next tensor's data.</summary>
 internal sealed class ExactLengthWriteStream(Stream inner, long length, string tensorName) : Stream
 {
-    private long written;
+    private long _written;
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -12,16 +12,16 @@ internal sealed class ExactLengthWriteStream(Stream inner, long length, string t
     public override long Length => throw new NotSupportedException();
     public override long Position
     {
-        get => written;
+        get => _written;
         set => throw new NotSupportedException();
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (buffer.Length > length - written)
+        if (buffer.Length > length - _written)
             throw new InvalidOperationException($"tensor '{tensorName}' wrote more than its {length} bytes");
         inner.Write(buffer);
-        written += buffer.Length;
+        _written += buffer.Length;
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -29,8 +29,8 @@ internal sealed class ExactLengthWriteStream(Stream inner, long length, string t
     /// <summary>Called after the tensor's callback returns.</summary>
     public void EnsureComplete()
     {
-        if (written != length)
-            throw new InvalidOperationException($"tensor '{tensorName}' wrote {written} bytes but needs {length}");
+        if (_written != length)
+            throw new InvalidOperationException($"tensor '{tensorName}' wrote {_written} bytes but needs {length}");
     }
 
     public override void Flush() => inner.Flush();

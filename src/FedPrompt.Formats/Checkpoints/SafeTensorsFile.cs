@@ -6,18 +6,18 @@ namespace FedPrompt.Formats.Checkpoints;
 /// </summary>
 public sealed class SafeTensorsFile : ITensorSource
 {
-    private readonly Stream stream;
-    private readonly bool leaveOpen;
-    private readonly long dataStart;
-    private readonly Lock gate = new();
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly long _dataStart;
+    private readonly Lock _gate = new();
 
     private SafeTensorsFile(Stream stream, string origin, bool leaveOpen)
     {
-        this.stream = stream;
-        this.leaveOpen = leaveOpen;
+        _stream = stream;
+        _leaveOpen = leaveOpen;
         Origin = origin;
         var header = SafeTensorsHeader.Read(stream, origin);
-        dataStart = header.DataStart;
+        _dataStart = header.DataStart;
         Metadata = header.Metadata;
         Tensors = header.Tensors.ToDictionary(t => t.Name, StoredTensor (t) => new SafeTensorsTensor(this, t));
     }
@@ -58,12 +58,12 @@ public sealed class SafeTensorsFile : ITensorSource
 
     internal void ReadData(long begin, Span<byte> destination)
     {
-        lock (gate)
+        lock (_gate)
         {
-            stream.Position = dataStart + begin;
+            _stream.Position = _dataStart + begin;
             try
             {
-                stream.ReadExactly(destination);
+                _stream.ReadExactly(destination);
             }
             catch (EndOfStreamException)
             {
@@ -74,7 +74,7 @@ public sealed class SafeTensorsFile : ITensorSource
 
     public void Dispose()
     {
-        if (!leaveOpen)
-            stream.Dispose();
+        if (!_leaveOpen)
+            _stream.Dispose();
     }
 }

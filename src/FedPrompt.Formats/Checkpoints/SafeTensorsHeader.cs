@@ -168,20 +168,21 @@ internal sealed class SafeTensorsHeader
     /// multiple of 8 bytes.</summary>
     public static byte[] Serialize(IReadOnlyList<Entry> tensors, IReadOnlyDictionary<string, string> metadata)
     {
-        var members = tensors.Select(t => (t.Name, PythonJson.Object([
-            ("dtype", PythonJson.String(t.DType.SafeTensorsName())),
-            ("shape", PythonJson.Array(t.Shape)),
-            ("data_offsets", PythonJson.Array([t.Begin, t.End])),
+        var json = PythonJson.SortedCompact;
+        var members = tensors.Select(t => (t.Name, json.EncodeMembers([
+            ("dtype", json.EncodeString(t.DType.SafeTensorsName())),
+            ("shape", json.EncodeArray(t.Shape)),
+            ("data_offsets", json.EncodeArray([t.Begin, t.End])),
         ]))).ToList();
         if (metadata.Count > 0)
-            members.Add((MetadataKey, PythonJson.Object(metadata.Select(m => (m.Key, PythonJson.String(m.Value))))));
+            members.Add((MetadataKey, json.EncodeObject(metadata)));
 
-        var json = Encoding.UTF8.GetBytes(PythonJson.Object(members));
-        var paddedLength = (json.Length + 7) / 8 * 8;
+        var text = Encoding.UTF8.GetBytes(json.EncodeMembers(members));
+        var paddedLength = (text.Length + 7) / 8 * 8;
         var header = new byte[LengthPrefixBytes + paddedLength];
         BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)paddedLength);
-        json.CopyTo(header, LengthPrefixBytes);
-        header.AsSpan(LengthPrefixBytes + json.Length).Fill((byte)' ');
+        text.CopyTo(header, LengthPrefixBytes);
+        header.AsSpan(LengthPrefixBytes + text.Length).Fill((byte)' ');
         return header;
     }
 

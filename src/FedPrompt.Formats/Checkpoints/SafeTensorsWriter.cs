@@ -6,28 +6,10 @@ namespace FedPrompt.Formats.Checkpoints;
 /// </summary>
 public static class SafeTensorsWriter
 {
-    /// <summary>Writes to <paramref name="path"/> atomically: into a temporary file in the same folder,
-    /// flushed to disk, then renamed over the target, so a reader never sees half a file and a crash
-    /// leaves the old file in place.</summary>
-    public static void WriteFile(string path, IReadOnlyList<SafeTensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        var fullPath = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
-            {
-                Write(file, tensors, metadata);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    /// <summary>Writes to <paramref name="path"/> through <see cref="AtomicFile"/>: a reader never sees half
+    /// a file, and a crash or a failed write leaves the old file in place.</summary>
+    public static void WriteFile(string path, IReadOnlyList<SafeTensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
 
     /// <summary>Writes the safetensors bytes to <paramref name="destination"/>, which need not be seekable
     /// (a network stream will do).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using System.Text;
+using System.IO.Hashing;
+using Google.Protobuf;
 
 namespace FedPrompt.Formats.Metrics;
 
@@ -7,9 +8,10 @@ namespace FedPrompt.Formats.Metrics;
 public sealed record Scalar(string Tag, long Step, double Value, DateTimeOffset Time);
 
 /// <summary>
-/// Writes TensorBoard event files (TFRecord framing of Event protos holding scalar summaries), the
-/// few protobuf fields needed encoded by hand. A file is rendered whole from the points given and
-/// replaced atomically, so it always agrees with the metrics it was rendered from.
+/// Writes TensorBoard event files: TFRecord framing of Event protos holding scalar summaries. The three
+/// messages needed are encoded field by field rather than generated from TensorFlow's .proto files. A
+/// file is rendered whole from the points given and replaced atomically, so it always agrees with the
+/// metrics it was rendered from.
 /// </summary>
 public static class TensorBoardWriter
 {
@@ -18,68 +20,67 @@ public static class TensorBoardWriter
     public static void Write(string folder, IEnumerable<Scalar> scalars)
     {
         var points = scalars.ToList();
-        var buffer = new MemoryStream();
         var start = points.Count > 0 ? points.Min(p => p.Time) : DateTimeOffset.UtcNow;
-        Record(buffer, Event(start, 0, fileVersion: "brain.Event:2", summary: null));
-        foreach (var point in points)
-            Record(buffer, Event(point.Time, point.Step, null, (point.Tag, (float)point.Value)));
-        AtomicFile.WriteAllBytes(Path.Combine(folder, FileName), buffer.ToArray());
+        AtomicFile.Write(Path.Combine(folder, FileName), file =>
+        {
+            Record(file, Event(start, 0, fileVersion: "brain.Event:2", summary: null));
+            foreach (var point in points)
+                Record(file, Event(point.Time, point.Step, null, (point.Tag, (float)point.Value)));
+        });
     }
 
-    static void Record(Stream output, byte[] data)
+    /// <summary>A TFRecord: the data's length (uint64), its masked CRC, the data, the data's masked CRC.</summary>
+    static void Record(Stream output, ReadOnlySpan<byte> data)
     {
-        Span<byte> length = stackalloc byte[8];
+        Span<byte> length = stackalloc byte[12];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)data.Length);
-        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(length[8..], MaskedCrc(length[..8]));
         output.Write(length);
-        BinaryPrimitives.WriteUInt32LittleEndian(crc, Crc32C.Masked(length));
-        output.Write(crc);
         output.Write(data);
-        BinaryPrimitives.WriteUInt32LittleEndian(crc, Crc32C.Masked(data));
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(crc, MaskedCrc(data));
         output.Write(crc);
+    }
+
+    /// <summary>TFRecord's masking of CRC-32C, so a CRC of data that itself holds CRCs stays well distributed.</summary>
+    static uint MaskedCrc(ReadOnlySpan<byte> data)
+    {
+        var crc = Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data);
+        return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u;
     }
 
     /// <summary>Event { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5; },
     /// Summary { repeated Value value = 1; }, Value { string tag = 1; float simple_value = 2; }.</summary>
     static byte[] Event(DateTimeOffset time, long step, string? fileVersion, (string Tag, float Value)? summary)
     {
-        var e = new MemoryStream();
-        e.WriteByte(0x09);
-        Span<byte> eight = stackalloc byte[8];
-        BinaryPrimitives.WriteDoubleLittleEndian(eight, time.ToUnixTimeMilliseconds() / 1000.0);
-        e.Write(eight);
-        e.WriteByte(0x10);
-        Varint(e, (ulong)step);
-        if (fileVersion is not null) LengthDelimited(e, 0x1A, Encoding.UTF8.GetBytes(fileVersion));
-        if (summary is { } s)
+        var buffer = new MemoryStream();
+        using (var output = new CodedOutputStream(buffer, leaveOpen: true))
         {
-            var value = new MemoryStream();
-            LengthDelimited(value, 0x0A, Encoding.UTF8.GetBytes(s.Tag));
-            value.WriteByte(0x15);
-            Span<byte> four = stackalloc byte[4];
-            BinaryPrimitives.WriteSingleLittleEndian(four, s.Value);
-            value.Write(four);
-            var summaryMessage = new MemoryStream();
-            LengthDelimited(summaryMessage, 0x0A, value.ToArray());
-            LengthDelimited(e, 0x2A, summaryMessage.ToArray());
+            output.WriteTag(1, WireFormat.WireType.Fixed64);
+            output.WriteDouble(time.ToUnixTimeMilliseconds() / 1000.0);
+            output.WriteTag(2, WireFormat.WireType.Varint);
+            output.WriteInt64(step);
+            if (fileVersion is not null)
+            {
+                output.WriteTag(3, WireFormat.WireType.LengthDelimited);
+                output.WriteString(fileVersion);
+            }
+            if (summary is { } s)
+            {
+                // Nested messages are length-prefixed, so the sizes come first.
+                int valueSize = CodedOutputStream.ComputeTagSize(1) + CodedOutputStream.ComputeStringSize(s.Tag)
+                    + CodedOutputStream.ComputeTagSize(2) + CodedOutputStream.ComputeFloatSize(s.Value);
+                int summarySize = CodedOutputStream.ComputeTagSize(1) + CodedOutputStream.ComputeLengthSize(valueSize) + valueSize;
+                output.WriteTag(5, WireFormat.WireType.LengthDelimited);
+                output.WriteLength(summarySize);
+                output.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                output.WriteLength(valueSize);
+                output.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                output.WriteString(s.Tag);
+                output.WriteTag(2, WireFormat.WireType.Fixed32);
+                output.WriteFloat(s.Value);
+            }
         }
-        return e.ToArray();
-    }
-
-    static void LengthDelimited(Stream output, byte tag, byte[] payload)
-    {
-        output.WriteByte(tag);
-        Varint(output, (ulong)payload.Length);
-        output.Write(payload);
-    }
-
-    static void Varint(Stream output, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            output.WriteByte((byte)(value | 0x80));
-            value >>= 7;
-        }
-        output.WriteByte((byte)value);
+        return buffer.ToArray();
     }
 }

@@ -20,34 +20,16 @@ public sealed record TuningSettings
     [JsonConverter(typeof(PrecisionJsonConverter))]
     public Precision Precision { get; init; } = Precision.Auto;
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static TuningSettings Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: settings file not found", path);
         return Parse(File.ReadAllText(path), path);
     }
 
-    public static TuningSettings Parse(string json, string origin)
-    {
-        try
-        {
-            var settings = JsonSerializer.Deserialize<TuningSettings>(json, JsonOptions) ?? throw new JsonException("empty");
-            return settings.Validated(origin);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{origin}: invalid settings{JsonProblem.Describe(e)}", e);
-        }
-    }
+    public static TuningSettings Parse(string json, string origin) =>
+        StrictJson.Parse<TuningSettings>(json, origin, "invalid settings").Validated(origin);
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, StrictJson.Options);
 
     public TuningSettings Validated(string origin)
     {

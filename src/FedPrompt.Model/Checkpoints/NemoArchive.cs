@@ -33,7 +33,7 @@ public sealed partial class NemoArchive : IDisposable
     public TextTokenizer Tokenizer { get; }
     public ITensorSource Weights { get; }
 
-    public static bool Looks(string path) => path.EndsWith(".nemo", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
+    public static bool IsNemoArchive(string path) => path.EndsWith(".nemo", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
 
     public static NemoArchive Open(string path)
     {

@@ -4,31 +4,31 @@ namespace FedPrompt.Model.Checkpoints;
 /// compared as .NET compares them: strings and integers by value, other objects by identity.</summary>
 internal sealed class PickleDict
 {
-    private readonly List<KeyValuePair<object?, object?>> entries = [];
-    private readonly Dictionary<object, int> indexOfKey = [];
-    private int? indexOfNone;
+    private readonly List<KeyValuePair<object?, object?>> _entries = [];
+    private readonly Dictionary<object, int> _indexOfKey = [];
+    private int? _indexOfNone;
 
-    public IReadOnlyList<KeyValuePair<object?, object?>> Entries => entries;
+    public IReadOnlyList<KeyValuePair<object?, object?>> Entries => _entries;
 
     public void Set(object? key, object? value)
     {
-        var index = key is null ? indexOfNone : indexOfKey.TryGetValue(key, out var found) ? found : null;
+        var index = key is null ? _indexOfNone : _indexOfKey.TryGetValue(key, out var found) ? found : null;
         if (index is { } existing)
         {
-            entries[existing] = new(key, value);
+            _entries[existing] = new(key, value);
             return;
         }
         if (key is null)
-            indexOfNone = entries.Count;
+            _indexOfNone = _entries.Count;
         else
-            indexOfKey[key] = entries.Count;
-        entries.Add(new(key, value));
+            _indexOfKey[key] = _entries.Count;
+        _entries.Add(new(key, value));
     }
 
     public bool TryGetValue(string key, out object? value)
     {
-        var found = indexOfKey.TryGetValue(key, out var index);
-        value = found ? entries[index].Value : null;
+        var found = _indexOfKey.TryGetValue(key, out var index);
+        value = found ? _entries[index].Value : null;
         return found;
     }
 }

@@ -18,21 +18,21 @@ internal sealed class PickleReader
 {
     private const int HighestProtocol = 5;
 
-    private readonly byte[] pickle;
-    private readonly string source;
-    private readonly IPickleEnvironment environment;
-    private readonly List<object?> stack = [];
+    private readonly byte[] _pickle;
+    private readonly string _source;
+    private readonly IPickleEnvironment _environment;
+    private readonly List<object?> _stack = [];
     // Stack positions of the open MARKs, innermost last.
-    private readonly Stack<int> marks = new();
-    private readonly Dictionary<long, object?> memo = [];
-    private int position;
-    private int opcodeOffset;
+    private readonly Stack<int> _marks = new();
+    private readonly Dictionary<long, object?> _memo = [];
+    private int _position;
+    private int _opcodeOffset;
 
     private PickleReader(byte[] pickle, string source, IPickleEnvironment environment)
     {
-        this.pickle = pickle;
-        this.source = source;
-        this.environment = environment;
+        _pickle = pickle;
+        _source = source;
+        _environment = environment;
     }
 
     /// <param name="source">Names the pickle in error messages.</param>
@@ -45,14 +45,14 @@ internal sealed class PickleReader
     {
         while (true)
         {
-            opcodeOffset = position;
+            _opcodeOffset = _position;
             var opcode = (PickleOpcode)ReadByte();
             switch (opcode)
             {
                 case PickleOpcode.PROTO:
                     var protocol = ReadByte();
                     if (protocol > HighestProtocol)
-                        throw new InvalidDataException($"{source}: unsupported pickle protocol {protocol} (the newest this reader knows is {HighestProtocol})");
+                        throw new InvalidDataException($"{_source}: unsupported pickle protocol {protocol} (the newest this reader knows is {HighestProtocol})");
                     break;
                 case PickleOpcode.FRAME:
                     Read(8); // frames only tell a streaming reader how much to buffer
@@ -61,10 +61,10 @@ internal sealed class PickleReader
                     return Pop();
 
                 case PickleOpcode.MARK:
-                    marks.Push(stack.Count);
+                    _marks.Push(_stack.Count);
                     break;
                 case PickleOpcode.POP:
-                    if (stack.Count > FrameStart)
+                    if (_stack.Count > FrameStart)
                         Pop();
                     else
                         PopMark();
@@ -192,7 +192,7 @@ internal sealed class PickleReader
                     break;
                 case PickleOpcode.BINPERSID:
                     var persistentId = Pop();
-                    Push(Environment(() => environment.LoadPersistent(persistentId)));
+                    Push(Environment(() => _environment.LoadPersistent(persistentId)));
                     break;
 
                 case PickleOpcode.BINGET:
@@ -202,24 +202,24 @@ internal sealed class PickleReader
                     Push(Recall(BinaryPrimitives.ReadUInt32LittleEndian(Read(4))));
                     break;
                 case PickleOpcode.BINPUT:
-                    memo[ReadByte()] = Peek();
+                    _memo[ReadByte()] = Peek();
                     break;
                 case PickleOpcode.LONG_BINPUT:
-                    memo[BinaryPrimitives.ReadUInt32LittleEndian(Read(4))] = Peek();
+                    _memo[BinaryPrimitives.ReadUInt32LittleEndian(Read(4))] = Peek();
                     break;
                 case PickleOpcode.MEMOIZE:
-                    memo[memo.Count] = Peek();
+                    _memo[_memo.Count] = Peek();
                     break;
 
                 default:
                     var kind = Enum.IsDefined(opcode) ? $"unsupported pickle opcode {opcode}" : "unknown pickle opcode";
-                    throw new InvalidDataException($"{source}: {kind} (0x{(byte)opcode:x2}) at offset {opcodeOffset}");
+                    throw new InvalidDataException($"{_source}: {kind} (0x{(byte)opcode:x2}) at offset {_opcodeOffset}");
             }
         }
     }
 
     private object? Construct(object? callable, object?[] arguments) =>
-        callable is PickleGlobal global ? Environment(() => environment.Construct(global, arguments)) : new PickleOpaque(null);
+        callable is PickleGlobal global ? Environment(() => _environment.Construct(global, arguments)) : new PickleOpaque(null);
 
     /// <summary>Environment errors say what was wrong; this adds where.</summary>
     private object? Environment(Func<object?> call)
@@ -280,7 +280,7 @@ internal sealed class PickleReader
     }
 
     private object? Recall(long index) =>
-        memo.TryGetValue(index, out var value) ? value : throw Malformed($"memo slot {index} was never stored");
+        _memo.TryGetValue(index, out var value) ? value : throw Malformed($"memo slot {index} was never stored");
 
     private static object Integer(ReadOnlySpan<byte> littleEndianTwosComplement)
     {
@@ -290,16 +290,16 @@ internal sealed class PickleReader
 
     // ---------------------------------------------------------------- the stack
 
-    private int FrameStart => marks.Count > 0 ? marks.Peek() : 0;
+    private int FrameStart => _marks.Count > 0 ? _marks.Peek() : 0;
 
-    private void Push(object? value) => stack.Add(value);
+    private void Push(object? value) => _stack.Add(value);
 
-    private object? Peek() => stack.Count > FrameStart ? stack[^1] : throw Malformed("the stack is empty");
+    private object? Peek() => _stack.Count > FrameStart ? _stack[^1] : throw Malformed("the stack is empty");
 
     private object? Pop()
     {
         var value = Peek();
-        stack.RemoveAt(stack.Count - 1);
+        _stack.RemoveAt(_stack.Count - 1);
         return value;
     }
 
@@ -307,20 +307,20 @@ internal sealed class PickleReader
 
     private object?[] PopMany(int count)
     {
-        if (stack.Count - FrameStart < count)
+        if (_stack.Count - FrameStart < count)
             throw Malformed($"needs {count} values but the stack holds fewer");
-        var items = stack.GetRange(stack.Count - count, count).ToArray();
-        stack.RemoveRange(stack.Count - count, count);
+        var items = _stack.GetRange(_stack.Count - count, count).ToArray();
+        _stack.RemoveRange(_stack.Count - count, count);
         return items;
     }
 
     private object?[] PopMark()
     {
-        if (marks.Count == 0)
+        if (_marks.Count == 0)
             throw Malformed("no MARK to pop to");
-        var start = marks.Pop();
-        var items = stack.GetRange(start, stack.Count - start).ToArray();
-        stack.RemoveRange(start, stack.Count - start);
+        var start = _marks.Pop();
+        var items = _stack.GetRange(start, _stack.Count - start).ToArray();
+        _stack.RemoveRange(start, _stack.Count - start);
         return items;
     }
 
@@ -330,27 +330,27 @@ internal sealed class PickleReader
 
     private ReadOnlySpan<byte> Read(int count)
     {
-        if (count > pickle.Length - position)
+        if (count > _pickle.Length - _position)
             throw Malformed("the pickle ends before its STOP opcode");
-        var bytes = pickle.AsSpan(position, count);
-        position += count;
+        var bytes = _pickle.AsSpan(_position, count);
+        _position += count;
         return bytes;
     }
 
     private int ReadLength(ulong length) =>
-        length <= (ulong)(pickle.Length - position) ? (int)length : throw Malformed($"length {length} runs past the end of the pickle");
+        length <= (ulong)(_pickle.Length - _position) ? (int)length : throw Malformed($"length {length} runs past the end of the pickle");
 
     private string ReadLine()
     {
-        var end = Array.IndexOf(pickle, (byte)'\n', position);
+        var end = Array.IndexOf(_pickle, (byte)'\n', _position);
         if (end < 0)
             throw Malformed("the pickle ends inside a GLOBAL name");
-        var line = Encoding.UTF8.GetString(pickle, position, end - position);
-        position = end + 1;
+        var line = Encoding.UTF8.GetString(_pickle, _position, end - _position);
+        _position = end + 1;
         return line;
     }
 
-    private InvalidDataException Malformed(string problem) => new($"{source}: malformed pickle at offset {opcodeOffset}: {problem}");
+    private InvalidDataException Malformed(string problem) => new($"{_source}: malformed pickle at offset {_opcodeOffset}: {problem}");
 
     /// <summary>A pickled value's Python kind, for error messages.</summary>
     public static string Describe(object? value) => value switch

@@ -90,24 +90,24 @@ internal static class StridedCopy
     /// (runs at least as long as the window would be) runs are read straight into the destination.</summary>
     private sealed class Window(ZipEntryReader storage, long endByte, int bufferBytes)
     {
-        private readonly byte[] buffer = new byte[bufferBytes];
-        private long start;
-        private int filled;
+        private readonly byte[] _buffer = new byte[bufferBytes];
+        private long _start;
+        private int _filled;
 
         public void Copy(long byteOffset, Span<byte> destination)
         {
-            if (buffer.Length == 0)
+            if (_buffer.Length == 0)
             {
                 storage.ReadAt(byteOffset, destination);
                 return;
             }
-            if (byteOffset < start || byteOffset + destination.Length > start + filled)
+            if (byteOffset < _start || byteOffset + destination.Length > _start + _filled)
             {
-                start = byteOffset;
-                filled = (int)Math.Min(buffer.Length, endByte - byteOffset);
-                storage.ReadAt(start, buffer.AsSpan(0, filled));
+                _start = byteOffset;
+                _filled = (int)Math.Min(_buffer.Length, endByte - byteOffset);
+                storage.ReadAt(_start, _buffer.AsSpan(0, _filled));
             }
-            buffer.AsSpan((int)(byteOffset - start), destination.Length).CopyTo(destination);
+            _buffer.AsSpan((int)(byteOffset - _start), destination.Length).CopyTo(destination);
         }
     }
 }

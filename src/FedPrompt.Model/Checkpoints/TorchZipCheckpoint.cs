@@ -21,15 +21,15 @@ public sealed class TorchZipCheckpoint : ITensorSource
     // 0x1950a86a20f9469cfc6c pickled as a 10-byte LONG1.
     private static readonly byte[] LegacyMagic = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
-    private readonly Stream stream;
-    private readonly bool leaveOpen;
-    private readonly ZipArchive archive;
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly ZipArchive _archive;
 
     private TorchZipCheckpoint(Stream stream, string origin, bool leaveOpen, ZipArchive archive)
     {
-        this.stream = stream;
-        this.leaveOpen = leaveOpen;
-        this.archive = archive;
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _archive = archive;
         Origin = origin;
         var pickle = FindPickle(archive, origin);
         var folder = pickle.FullName[..^"data.pkl".Length];
@@ -171,7 +171,7 @@ public sealed class TorchZipCheckpoint : ITensorSource
             throw new InvalidDataException($"{where} has a negative size, stride or storage offset");
 
         var entryName = $"{folder}data/{tensor.Storage.Key}";
-        var storage = archive.GetEntry(entryName)
+        var storage = _archive.GetEntry(entryName)
             ?? throw new InvalidDataException($"{where} lives in storage entry '{entryName}', which the archive lacks");
 
         long needed;
@@ -193,8 +193,8 @@ public sealed class TorchZipCheckpoint : ITensorSource
 
     public void Dispose()
     {
-        archive.Dispose();
-        if (!leaveOpen)
-            stream.Dispose();
+        _archive.Dispose();
+        if (!_leaveOpen)
+            _stream.Dispose();
     }
 }

@@ -11,44 +11,44 @@ internal sealed class ZipEntryReader(ZipArchiveEntry entry) : IDisposable
 {
     private const int SkipChunkBytes = 1 << 16;
 
-    private Stream? stream;
-    private long position;
-    private byte[]? skipBuffer;
+    private Stream? _stream;
+    private long _position;
+    private byte[]? _skipBuffer;
 
     /// <exception cref="EndOfStreamException">The entry is shorter than the range.</exception>
     public void ReadAt(long offset, Span<byte> destination)
     {
         MoveTo(offset);
-        stream!.ReadExactly(destination);
-        position += destination.Length;
+        _stream!.ReadExactly(destination);
+        _position += destination.Length;
     }
 
     private void MoveTo(long offset)
     {
-        if (stream is null || (offset < position && !stream.CanSeek))
+        if (_stream is null || (offset < _position && !_stream.CanSeek))
         {
-            stream?.Dispose();
-            stream = entry.Open();
-            position = 0;
+            _stream?.Dispose();
+            _stream = entry.Open();
+            _position = 0;
         }
-        if (stream.CanSeek)
-            stream.Position = offset;
+        if (_stream.CanSeek)
+            _stream.Position = offset;
         else
-            Skip(offset - position);
-        position = offset;
+            Skip(offset - _position);
+        _position = offset;
     }
 
     private void Skip(long count)
     {
-        skipBuffer ??= new byte[SkipChunkBytes];
+        _skipBuffer ??= new byte[SkipChunkBytes];
         for (var left = count; left > 0;)
         {
-            var read = stream!.Read(skipBuffer, 0, (int)Math.Min(left, skipBuffer.Length));
+            var read = _stream!.Read(_skipBuffer, 0, (int)Math.Min(left, _skipBuffer.Length));
             if (read == 0)
-                throw new EndOfStreamException($"entry '{entry.FullName}' ends {left} bytes before offset {position + count}");
+                throw new EndOfStreamException($"entry '{entry.FullName}' ends {left} bytes before offset {_position + count}");
             left -= read;
         }
     }
 
-    public void Dispose() => stream?.Dispose();
+    public void Dispose() => _stream?.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using FedPrompt.Formats;
 using TorchSharp;
 
 namespace FedPrompt.Model.Native;
@@ -88,10 +89,7 @@ public static class TorchNative
         var need = image.VersionNeeds().SingleOrDefault(n => n.File == "libstdc++.so.6" && n.Version == WeakenableVersion)
             ?? throw new InvalidDataException($"{shim}: has no {WeakenableVersion} need to weaken");
         image.MarkWeak(need);
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{ShimFile}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllBytes(temp, image.Bytes);
-        File.Move(temp, target, overwrite: true);
+        AtomicFile.WriteAllBytes(target, image.Bytes);
         return target;
     }
 

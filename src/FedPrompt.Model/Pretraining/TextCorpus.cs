@@ -14,7 +14,7 @@ public static class TextCorpus
 {
     public const int DocumentCharacters = 2000;
 
-    public static bool Looks(string path) =>
+    public static bool IsTextCorpus(string path) =>
         File.Exists(path) ? IsText(path) : Directory.Exists(path) && Files(path).Any();
 
     /// <summary>Documents numbered from 1 in each file, so "every n-th held out" does not depend on which other files there are.</summary>

@@ -25,7 +25,6 @@ public sealed class TokenWindows
     }
 
     public int Count => (_tokens.Length - 1) / _length;
-    public int Length => _length;
 
     /// <summary>Windows number <paramref name="first"/> … first+count−1 of the endless shuffled sequence, as [count, length+1].</summary>
     public Tensor Batch(long first, int count)

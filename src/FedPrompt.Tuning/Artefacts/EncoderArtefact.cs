@@ -22,13 +22,6 @@ public static class EncoderArtefact
         SafeTensorsWriter.WriteFile(path, EncoderWeights.Entries(encoder), new Dictionary<string, string> { [EncoderHeader.MetadataKey] = header.ToJson() });
     }
 
-    public static EncoderHeader ReadHeader(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: prompt encoder not found", path);
-        using var file = SafeTensorsFile.Open(path);
-        return Header(file, path);
-    }
-
     /// <summary>Rebuilds the encoder for <paramref name="baseModel"/>; refuses one saved for another model.</summary>
     public static LoadedEncoder Load(string path, LanguageModel baseModel)
     {

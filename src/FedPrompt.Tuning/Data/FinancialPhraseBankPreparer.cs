@@ -97,7 +97,7 @@ public static class FinancialPhraseBankPreparer
         var content = new StringBuilder();
         foreach (JsonlRecord example in examples)
         {
-            PythonJsonEncoder.JsonDumps.AppendObject(content, example.Fields);
+            PythonJson.JsonDumps.AppendObject(content, example.Fields);
             content.Append('\n');
         }
 

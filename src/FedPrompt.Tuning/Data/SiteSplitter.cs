@@ -100,7 +100,7 @@ public static class SiteSplitter
         int count = 0;
         foreach (JsonlRecord record in records)
         {
-            PythonJsonEncoder.PandasRecords.AppendObject(content, columns.Select(column => new KeyValuePair<string, string>(column, record[column])));
+            PythonJson.PandasRecords.AppendObject(content, columns.Select(column => new KeyValuePair<string, string>(column, record[column])));
             content.Append('\n');
             count++;
             if (record.TryGetValue(LabelField, out string? label))

@@ -32,8 +32,6 @@ public sealed class PromptFormatter
         _maxLength = Math.Min(template.MaxSeqLength, modelPositions);
     }
 
-    public TaskTemplate Template => _template;
-
     /// <summary>The longest example kept, in tokens: max_seq_length, or the model's positions if fewer.</summary>
     public int MaxLength => _maxLength;
 

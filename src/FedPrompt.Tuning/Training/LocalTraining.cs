@@ -20,8 +20,6 @@ public sealed record LocalTrainingResult(IReadOnlyList<EpochMetrics> Epochs, int
 /// </summary>
 public sealed class LocalTraining
 {
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     readonly TuningSession _session;
     readonly int _epochs;
     readonly RunFolder _folder;
@@ -98,7 +96,7 @@ public sealed class LocalTraining
             : _state with { History = history };
         if (_state.BestEpoch == metrics.Epoch)
             AtomicFile.WriteAllBytes(_folder.BestEncoder, File.ReadAllBytes(_folder.FinalEncoder));
-        AtomicFile.WriteAllText(_folder.Metrics, string.Concat(history.Select(m => JsonSerializer.Serialize(m, Json) + "\n")));
+        AtomicFile.WriteAllText(_folder.Metrics, string.Concat(history.Select(m => JsonSerializer.Serialize(m, SnakeCaseJson.Compact) + "\n")));
         Directory.CreateDirectory(_folder.TensorBoard);
         TensorBoardWriter.Write(_folder.TensorBoard, history.SelectMany(m => new[]
         {

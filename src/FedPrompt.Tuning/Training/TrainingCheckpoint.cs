@@ -41,8 +41,6 @@ public static class TrainingCheckpoint
     sealed record Header(JsonObject Settings, BaseModelIdentity BaseModel, string Precision, string TrainData, string ValidationData,
         TrainerPosition Position, long[] OptimizerSteps, IReadOnlyList<EpochMetrics> History, int BestEpoch, double? BestValidationLoss);
 
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static void Save(string path, TuningSession session, LocalRunState run)
     {
         var encoder = session.Model.Encoder;
@@ -56,7 +54,7 @@ public static class TrainingCheckpoint
             .Concat(EncoderWeights.Entries(states.Select(s => (s.Name, s.State.exp_avg_sq)), SecondMomentPrefix))
             .Append(new SafeTensorsEntry(GeneratorEntry, StoredDType.U8, generator.shape, stream => stream.Write(generator.bytes)))
             .ToList();
-        SafeTensorsWriter.WriteFile(path, entries, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(header, Json) });
+        SafeTensorsWriter.WriteFile(path, entries, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(header, SnakeCaseJson.Compact) });
     }
 
     /// <summary>Puts the session's encoder, optimizer and trainer where the checkpoint left them;
@@ -91,7 +89,7 @@ public static class TrainingCheckpoint
             throw new InvalidDataException($"{path}: not a FedPrompt training checkpoint (no {MetadataKey} metadata)");
         try
         {
-            return JsonSerializer.Deserialize<Header>(json, Json) ?? throw new JsonException("empty");
+            return JsonSerializer.Deserialize<Header>(json, SnakeCaseJson.Compact) ?? throw new JsonException("empty");
         }
         catch (JsonException e)
         {

@@ -1,12 +1,12 @@
 using System.Text.Json;
-using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Privacy;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Federation.Tests.Privacy;
 
 public sealed class PrivacySettingsTests
 {
-    static PrivacySettings Parse(string json) => JobJson.Parse<PrivacySettings>(json, "config_fed_server.json");
+    static PrivacySettings Parse(string json) => StrictJson.Parse<PrivacySettings>(json, "config_fed_server.json");
 
     static InvalidDataException Invalid(string json) =>
         Assert.Throws<InvalidDataException>(() => Parse(json).Validated("config_fed_server.json"));
@@ -31,7 +31,7 @@ public sealed class PrivacySettingsTests
     {
         var settings = new PrivacySettings { Mode = PrivacyMode.Local, ClipNorm = 2, NoiseMultiplier = 0.8, Delta = 1e-6, NoiseSeed = 42 };
 
-        string json = JsonSerializer.Serialize(settings, JobJson.Options);
+        string json = JsonSerializer.Serialize(settings, StrictJson.Options);
 
         Assert.Equal(["mode", "clip_norm", "noise_multiplier", "delta", "sampling_rate", "noise_seed"],
             JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name));

@@ -52,17 +52,17 @@ public sealed class ProjectDefinitionTests
     // Each case replaces the value at a key of the valid project (null removes the key) and expects an
     // error that names the key.
     [Theory]
-    [InlineData("site", """["site-1"]""", "\"site\" is not a known key")]
-    [InlineData("server.address", "\"10.0.0.1\"", "\"server.address\" is not a known key")]
-    [InlineData("sites", null, "\"sites\" is required but missing")]
-    [InlineData("server.host", null, "\"server.host\" is required but missing")]
-    [InlineData("name", "7", "\"name\" must be a string, found 7")]
-    [InlineData("server", "\"server\"", "\"server\" must be an object")]
-    [InlineData("server.port", "\"8443\"", "\"server.port\" must be an integer, found \"8443\"")]
-    [InlineData("validity_days", "1.5", "\"validity_days\" must be an integer, found 1.5")]
-    [InlineData("sites", "\"site-1\"", "\"sites\" must be an array of strings")]
-    [InlineData("sites", """["site-1", 2]""", "\"sites[1]\" must be a string, found 2")]
-    [InlineData("admins", "null", "\"admins\" must be an array of strings, found null")]
+    [InlineData("site", """["site-1"]""", "at $.site (line 1): unknown key \"site\"")]
+    [InlineData("server.address", "\"10.0.0.1\"", "at $.server.address (line 1): unknown key \"address\"")]
+    [InlineData("sites", null, "missing 'sites'")]
+    [InlineData("server.host", null, "at $.server (line 1): missing 'host'")]
+    [InlineData("name", "7", "at $.name (line 1): expected a string")]
+    [InlineData("server", "\"server\"", "at $.server (line 1): expected an object")]
+    [InlineData("server.port", "\"8443\"", "at $.server.port (line 1): expected a whole number")]
+    [InlineData("validity_days", "1.5", "at $.validity_days (line 1): expected a whole number")]
+    [InlineData("sites", "\"site-1\"", "at $.sites (line 1): expected a list of strings")]
+    [InlineData("sites", """["site-1", 2]""", "at $.sites[1] (line 1): expected a string")]
+    [InlineData("admins", "null", "at $.admins (line 1): \"admins\" may not be null")]
     [InlineData("sites", "[]", "\"sites\" must name at least one site")]
     [InlineData("sites", """["site-1", "Site-1"]""", "\"sites[1]\" repeats the name \"Site-1\" of \"sites[0]\"")]
     [InlineData("sites", """["server"]""", "\"sites[0]\" repeats the name \"server\" of \"server.name\"")]
@@ -92,7 +92,7 @@ public sealed class ProjectDefinitionTests
     [Theory]
     [InlineData("{\"name\": ", "not valid JSON")]
     [InlineData("""{"name": "a", "name": "b"}""", "not valid JSON")]
-    [InlineData("""["fedprompt-fpb"]""", "must hold a JSON object")]
+    [InlineData("""["fedprompt-fpb"]""", "invalid (line 1): expected an object")]
     public void RefusesAFileThatIsNotAJsonObject(string content, string expected)
     {
         using var folder = new TemporaryDirectory();

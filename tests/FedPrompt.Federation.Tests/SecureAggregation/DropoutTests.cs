@@ -7,9 +7,9 @@ public class DropoutTests
     [Fact]
     public void ASiteThatMaskedButNeverDeliveredIsReportedMissingAndTheSumCannotBeFinished()
     {
-        var sites = SecureRound.RandomSites(4, 41);
-        var round = SecureRound.Run(sites);
-        var sum = new MaskedSum(Updates.Zero(), SecureRound.Job, SecureRound.RoundNumber, round.Keys);
+        var sites = MaskedRound.RandomSites(4, 41);
+        var round = MaskedRound.Run(sites);
+        var sum = new MaskedSum(Updates.Zero(), MaskedRound.Job, MaskedRound.RoundNumber, round.Keys);
 
         foreach (var update in round.Masked.Where(u => u.Site != "site-3")) sum.Add(update.Site, update);
 
@@ -23,7 +23,7 @@ public class DropoutTests
     [Fact]
     public void TheSurvivorsUpdatesOfTheFailedAttemptSumToNoise()
     {
-        var round = SecureRound.Run(SecureRound.RandomSites(4, 42));
+        var round = MaskedRound.Run(MaskedRound.RandomSites(4, 42));
 
         // Their masks shared with the missing site do not cancel; had they, this would be the
         // survivors' fixed-point sum, whose high bits are all 0 or all 1 — far from uniform.
@@ -40,15 +40,15 @@ public class DropoutTests
     [Fact]
     public void ARestartWithoutTheMissingSiteGivesTheFedAvgOfTheSurvivors()
     {
-        var sites = SecureRound.RandomSites(4, 43);
+        var sites = MaskedRound.RandomSites(4, 43);
         var global = Updates.Random(new Random(44), 0.5f);
-        var first = SecureRound.Run(sites);
-        var failed = new MaskedSum(global, SecureRound.Job, SecureRound.RoundNumber, first.Keys);
+        var first = MaskedRound.Run(sites);
+        var failed = new MaskedSum(global, MaskedRound.Job, MaskedRound.RoundNumber, first.Keys);
         foreach (var update in first.Masked.Take(3)) failed.Add(update.Site, update);
         var survivors = sites.Where(s => failed.Missing.All(m => m != s.Site)).ToList();
 
         // New sessions, new keys, new masks, the same differences.
-        var restart = SecureRound.Run(survivors);
+        var restart = MaskedRound.Run(survivors);
         var sum = restart.Sum(global);
         var result = sum.Finish();
 
@@ -62,10 +62,10 @@ public class DropoutTests
     [Fact]
     public void ALateUpdateOfTheFailedAttemptIsRefusedByTheRestartedSum()
     {
-        var sites = SecureRound.RandomSites(3, 45);
-        var first = SecureRound.Run(sites);
-        var restart = SecureRound.Run(sites.Take(2).ToList());
-        var sum = new MaskedSum(Updates.Zero(), SecureRound.Job, SecureRound.RoundNumber, restart.Keys);
+        var sites = MaskedRound.RandomSites(3, 45);
+        var first = MaskedRound.Run(sites);
+        var restart = MaskedRound.Run(sites.Take(2).ToList());
+        var sum = new MaskedSum(Updates.Zero(), MaskedRound.Job, MaskedRound.RoundNumber, restart.Keys);
 
         var stale = first.Masked[0];
         var error = Assert.Throws<ArgumentException>(() => sum.Add(stale.Site, stale));

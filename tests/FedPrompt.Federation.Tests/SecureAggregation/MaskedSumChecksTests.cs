@@ -6,14 +6,14 @@ namespace FedPrompt.Federation.Tests.SecureAggregation;
 /// <summary>The server refuses what does not belong in the sum, and a refusal leaves the sum intact.</summary>
 public class MaskedSumChecksTests
 {
-    readonly List<(string Site, ModelState Difference, long Weight)> _sites = SecureRound.RandomSites(3, 51);
-    readonly SecureRound _round;
+    readonly List<(string Site, ModelState Difference, long Weight)> _sites = MaskedRound.RandomSites(3, 51);
+    readonly MaskedRound _round;
     readonly MaskedSum _sum;
 
     public MaskedSumChecksTests()
     {
-        _round = SecureRound.Run(_sites);
-        _sum = new MaskedSum(Updates.Zero(), SecureRound.Job, SecureRound.RoundNumber, _round.Keys);
+        _round = MaskedRound.Run(_sites);
+        _sum = new MaskedSum(Updates.Zero(), MaskedRound.Job, MaskedRound.RoundNumber, _round.Keys);
     }
 
     MaskedUpdate Update(string site) => _round.Masked.Single(u => u.Site == site);
@@ -40,7 +40,7 @@ public class MaskedSumChecksTests
     [Fact]
     public void RefusesAnUpdateOfAnotherRoundOrJob()
     {
-        Refused("site-1", With(Update("site-1"), round: SecureRound.RoundNumber + 1), "round 4");
+        Refused("site-1", With(Update("site-1"), round: MaskedRound.RoundNumber + 1), "round 4");
         Refused("site-1", With(Update("site-1"), job: "job-2"), "job job-2");
     }
 

@@ -7,7 +7,7 @@ public class MaskedUpdateTests
     [Fact]
     public void RoundTripsThroughSafetensorsBytes()
     {
-        var sent = SecureRound.Run(SecureRound.RandomSites(2, 81)).Masked[0];
+        var sent = MaskedRound.Run(MaskedRound.RandomSites(2, 81)).Masked[0];
 
         var received = MaskedUpdate.FromBytes(sent.ToBytes(), "upload");
 

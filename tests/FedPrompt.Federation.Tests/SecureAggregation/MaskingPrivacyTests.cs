@@ -10,8 +10,8 @@ public class MaskingPrivacyTests
     [Fact]
     public void WhatReachesTheServerDiffersFromTheEncodedUpdateEverywhereAndLooksUniform()
     {
-        var sites = SecureRound.RandomSites(4, 31);
-        var round = SecureRound.Run(sites);
+        var sites = MaskedRound.RandomSites(4, 31);
+        var round = MaskedRound.Run(sites);
 
         foreach (var (site, masked) in sites.Zip(round.Masked))
         {
@@ -29,7 +29,7 @@ public class MaskingPrivacyTests
     {
         var sites = Enumerable.Range(0, 3).Select(i => ($"site-{i}", Updates.Zero(), 10L)).ToList();
 
-        var round = SecureRound.Run(sites);
+        var round = MaskedRound.Run(sites);
 
         foreach (var masked in round.Masked) Uniformity.AssertLooksUniform(Updates.Words(masked).ToList());
     }
@@ -37,8 +37,8 @@ public class MaskingPrivacyTests
     [Fact]
     public void MasksCancelOverAllSitesAndOverNoProperSubset()
     {
-        var sites = SecureRound.RandomSites(4, 32);
-        var round = SecureRound.Run(sites);
+        var sites = MaskedRound.RandomSites(4, 32);
+        var round = MaskedRound.Run(sites);
         // Each site's mask: what it sent minus its encoded update.
         var masks = sites.Zip(round.Masked, (site, masked) =>
             Encoded(site.Difference, site.Weight, sites.Count).Zip(Updates.Words(masked), (e, w) => w - e).ToArray()).ToList();

@@ -12,10 +12,10 @@ public class SecureAggregateTests
     [InlineData(10, 14, 0.5f)]
     public void UnmaskedSumIsTheStepWeightedFedAvgWithinTheQuantisationBound(int siteCount, int seed, float globalMagnitude)
     {
-        var sites = SecureRound.RandomSites(siteCount, seed);
+        var sites = MaskedRound.RandomSites(siteCount, seed);
         var global = Updates.Random(new Random(seed + 100), globalMagnitude);
 
-        var secure = SecureRound.Run(sites).Sum(global).Finish();
+        var secure = MaskedRound.Run(sites).Sum(global).Finish();
         var plain = Updates.PlainFedAvg(global, sites.Select(s => (s.Difference, s.Weight)));
 
         // (N/W)·2^-33 from the fixed point, one fp32 ulp as the two may round to neighbouring floats,
@@ -36,9 +36,9 @@ public class SecureAggregateTests
     [Fact]
     public void TheOrderInWhichUpdatesArriveDoesNotChangeTheResult()
     {
-        var round = SecureRound.Run(SecureRound.RandomSites(5, 21));
+        var round = MaskedRound.Run(MaskedRound.RandomSites(5, 21));
         var global = Updates.Random(new Random(22), 0.5f);
-        var reversed = new MaskedSum(global, SecureRound.Job, SecureRound.RoundNumber, round.Keys);
+        var reversed = new MaskedSum(global, MaskedRound.Job, MaskedRound.RoundNumber, round.Keys);
         foreach (var update in round.Masked.Reverse()) reversed.Add(update.Site, update);
 
         var inOrder = round.Sum(global).Finish();
@@ -59,7 +59,7 @@ public class SecureAggregateTests
         while ((long)(top * FixedPoint.Scale) > FixedPoint.MaxEncoded(siteCount)) top = MathF.BitDecrement(top);
         var sites = Enumerable.Range(0, siteCount).Select(i => ($"site-{i}", Updates.Constant(sign * top), 1L)).ToList();
 
-        var result = SecureRound.Run(sites).Sum(Updates.Zero()).Finish();
+        var result = MaskedRound.Run(sites).Sum(Updates.Zero()).Finish();
 
         Assert.All(result.Tensors.SelectMany(t => t.Values), v => Assert.Equal(sign * top, v));
     }

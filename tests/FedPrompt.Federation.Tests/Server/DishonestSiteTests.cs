@@ -28,7 +28,7 @@ public class DishonestSiteTests
             new ScriptedLearner("site-1") { Update = Honest }, new ScriptedLearner("site-2") { Update = Honest },
             new ScriptedLearner("site-3") { Update = liarUpdate });
         var state = await federation.Over();
-        var global = ModelState.ReadFile(Path.Combine(federation.Server.Store(federation.JobId).Folder, JobStore.GlobalFile));
+        var global = ModelState.ReadFile(Path.Combine(federation.Server.Store(federation.JobId).Folder, JobStore.GlobalArtefactFile));
         return (state, global, AuditLog.Read(federation.Server.Audit.Path));
     }
 

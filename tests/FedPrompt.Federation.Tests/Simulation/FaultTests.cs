@@ -85,7 +85,7 @@ public class FaultTests
         Assert.Contains("site-3: a second result from site-3 in round 4", Rejected(4));
         for (int round = 0; round < 4; round++) Assert.DoesNotContain(state.Rounds[round].Sites, s => s.Site == "site-2");
         Assert.Contains(state.Rounds[4].Sites, s => s.Site == "site-2");
-        var global = ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalFile));
+        var global = ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile));
         Assert.All(global.Tensors, t => Assert.All(t.Values, v => Assert.True(float.IsFinite(v))));
 
         // The audit log has each rejection with its site, round and reason, and every acceptance.

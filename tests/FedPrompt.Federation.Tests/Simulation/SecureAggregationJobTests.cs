@@ -45,8 +45,8 @@ public class SecureAggregationJobTests
         var secure = await Simulate(folder, "secure", secure: true);
 
         Assert.Equal(JobStatuses.Finished, secure.State.Status);
-        var expected = ModelState.ReadFile(Path.Combine(plain.Store.Folder, JobStore.GlobalFile));
-        var actual = ModelState.ReadFile(Path.Combine(secure.Store.Folder, JobStore.GlobalFile));
+        var expected = ModelState.ReadFile(Path.Combine(plain.Store.Folder, JobStore.GlobalArtefactFile));
+        var actual = ModelState.ReadFile(Path.Combine(secure.Store.Folder, JobStore.GlobalArtefactFile));
         for (int t = 0; t < expected.Tensors.Count; t++)
             for (int i = 0; i < expected.Tensors[t].Values.Length; i++)
                 Assert.Equal(expected.Tensors[t].Values[i], actual.Tensors[t].Values[i], 5);

@@ -61,8 +61,8 @@ public class SimulatorTests
         // Rounds 1–3 are candidates for best (round 0's untrained model never is); the files are artefacts.
         Assert.InRange(state.BestRound, 1, 3);
         Assert.Equal(state.Rounds.Where(r => r.Round > 0).Min(r => r.ValidationLoss), state.BestLoss);
-        var best = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.BestFile), model);
-        var last = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalFile), model);
+        var best = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.BestArtefactFile), model);
+        var last = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalArtefactFile), model);
         Assert.Equal(4, best.Encoder.Settings.VirtualTokens);
         Assert.Equal([" decreased", " increased"], last.Answers);
         var metrics = File.ReadAllLines(Path.Combine(store.Folder, JobStore.MetricsFile));
@@ -88,7 +88,7 @@ public class SimulatorTests
             };
             var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
             Assert.Equal(JobStatuses.Finished, state.Status);
-            return File.ReadAllBytes(Path.Combine(store.Folder, JobStore.GlobalFile));
+            return File.ReadAllBytes(Path.Combine(store.Folder, JobStore.GlobalArtefactFile));
         }
 
         Assert.Equal(await GlobalWhenLast("site-1"), await GlobalWhenLast("site-3"));
@@ -117,9 +117,9 @@ public class SimulatorTests
 
         Assert.Equal(JobStatuses.Finished, state.Status);
         var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial");
-        var final = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalFile), model);
+        var final = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalArtefactFile), model);
         Assert.Equal(encoder, final.Encoder.Settings.Type.ToString().ToLowerInvariant());
-        Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalFile)).Tensors,
+        Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile)).Tensors,
             t => !t.Values.SequenceEqual(initial.Tensors.Single(i => i.Name == t.Name).Values));
     }
 }

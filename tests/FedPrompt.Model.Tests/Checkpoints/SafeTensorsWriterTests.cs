@@ -6,16 +6,16 @@ namespace FedPrompt.Model.Tests.Checkpoints;
 
 public sealed class SafeTensorsWriterTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("safetensors-writer-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("safetensors-writer-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
     public void WhatItWritesReadsBack()
     {
         var floats = new byte[24];
         new Random(7).NextBytes(floats);
-        var path = Path.Combine(folder, "round trip.safetensors");
+        var path = Path.Combine(_folder, "round trip.safetensors");
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["round"] = "3" };
 
         SafeTensorsWriter.WriteFile(path, [
@@ -40,7 +40,7 @@ public sealed class SafeTensorsWriterTests : IDisposable
     public void RewritesPythonsFileByteForByte()
     {
         var python = PathOf("dtypes.safetensors");
-        var copy = Path.Combine(folder, "dtypes.safetensors");
+        var copy = Path.Combine(_folder, "dtypes.safetensors");
 
         using (var source = SafeTensorsFile.Open(python))
             SafeTensorsWriter.WriteFile(copy, source.Tensors.Values.Select(SafeTensorsEntry.FromStored).ToList(), source.Metadata);
@@ -62,20 +62,20 @@ public sealed class SafeTensorsWriterTests : IDisposable
     [Fact]
     public void ReplacesAnExistingFileAndLeavesNoTemporaryFile()
     {
-        var path = Path.Combine(folder, "model.safetensors");
+        var path = Path.Combine(_folder, "model.safetensors");
         File.WriteAllText(path, "old contents");
 
         SafeTensorsWriter.WriteFile(path, [SafeTensorsEntry.FromBytes("w", StoredDType.U8, [2], new byte[] { 4, 2 })]);
 
         using (var file = SafeTensorsFile.Open(path))
             Assert.Equal(new byte[] { 4, 2 }, Read(file.Tensors["w"]));
-        Assert.Equal([path], Directory.GetFiles(folder));
+        Assert.Equal([path], Directory.GetFiles(_folder));
     }
 
     [Fact]
     public void AFailedWriteKeepsTheOldFile()
     {
-        var path = Path.Combine(folder, "model.safetensors");
+        var path = Path.Combine(_folder, "model.safetensors");
         File.WriteAllText(path, "old contents");
 
         var error = Assert.Throws<InvalidOperationException>(() => SafeTensorsWriter.WriteFile(path,
@@ -83,7 +83,7 @@ public sealed class SafeTensorsWriterTests : IDisposable
 
         Assert.Equal("tensor 'w' wrote 5 bytes but needs 8", error.Message);
         Assert.Equal("old contents", File.ReadAllText(path));
-        Assert.Equal([path], Directory.GetFiles(folder));
+        Assert.Equal([path], Directory.GetFiles(_folder));
     }
 
     [Fact]

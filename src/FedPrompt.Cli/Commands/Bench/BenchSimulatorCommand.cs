@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
+using FedPrompt.Formats;
 using FedPrompt.Model;
 using FedPrompt.Model.Native;
 using FedPrompt.Tuning.Data;
@@ -44,8 +45,8 @@ public sealed class BenchSimulatorCommand : Command<BenchSimulatorCommand.Settin
             Directory.CreateDirectory(data);
             for (int site = 1; site <= settings.Sites; site++)
                 File.WriteAllLines(Path.Combine(data, $"site-{site}.jsonl"), records.Skip((site - 1) * settings.Examples).Take(settings.Examples)
-                    .Select(r => PythonJsonEncoder.JsonDumps.EncodeObject(r.Fields)));
-            File.WriteAllLines(Path.Combine(data, "val.jsonl"), records.TakeLast(8).Select(r => PythonJsonEncoder.JsonDumps.EncodeObject(r.Fields)));
+                    .Select(r => PythonJson.JsonDumps.EncodeObject(r.Fields)));
+            File.WriteAllLines(Path.Combine(data, "val.jsonl"), records.TakeLast(8).Select(r => PythonJson.JsonDumps.EncodeObject(r.Fields)));
 
             var job = Path.Combine(folder, "job");
             Directory.CreateDirectory(Path.Combine(job, "app_server"));

@@ -42,8 +42,8 @@ public sealed class SimulateCommand : Command<SimulateCommand.Settings>
                 {
                     round = r.Round, kind = r.Kind, sites = r.Sites.Select(s => s.Site), validation_loss = r.ValidationLoss, validation_accuracy = r.ValidationAccuracy,
                 }),
-                best_model = Path.GetFullPath(Path.Combine(store.Folder, JobStore.BestFile)),
-                global_model = Path.GetFullPath(Path.Combine(store.Folder, JobStore.GlobalFile)),
+                best_model = Path.GetFullPath(Path.Combine(store.Folder, JobStore.BestArtefactFile)),
+                global_model = Path.GetFullPath(Path.Combine(store.Folder, JobStore.GlobalArtefactFile)),
                 metrics = Path.GetFullPath(store.MetricsPath),
             });
             return state.Status == JobStatuses.Finished ? 0 : 1;
@@ -53,7 +53,7 @@ public sealed class SimulateCommand : Command<SimulateCommand.Settings>
                 ? $"best validation loss {best:F4}, the global model of round {state.BestRound}"
                 : "no round's global model had a validation loss, so there is no best model")
             : $"[red]job {Markup.Escape(state.JobId)} {state.Status}[/]: {Markup.Escape(state.Message ?? "")}");
-        AnsiConsole.MarkupLine($"models: {Markup.Escape(Path.Combine(store.Folder, JobStore.BestFile))} (best), {Markup.Escape(Path.Combine(store.Folder, JobStore.GlobalFile))} (last); metrics: {Markup.Escape(store.MetricsPath)}");
+        AnsiConsole.MarkupLine($"models: {Markup.Escape(Path.Combine(store.Folder, JobStore.BestArtefactFile))} (best), {Markup.Escape(Path.Combine(store.Folder, JobStore.GlobalArtefactFile))} (last); metrics: {Markup.Escape(store.MetricsPath)}");
         return state.Status == JobStatuses.Finished ? 0 : 1;
     }
 }

@@ -7,7 +7,7 @@ namespace FedPrompt.Cli.Commands.Tuning;
 /// <summary>Commands that apply a trained prompt encoder to its base model.</summary>
 public class EncoderSettings : ModelSettings
 {
-    [CommandOption("--encoder <FILE>", isRequired: true)]
+    [CommandOption("--prompt-encoder <FILE>", isRequired: true)]
     [Description("A trained prompt encoder (.safetensors from train, or a federated job's best/last global model)")]
-    public string Encoder { get; init; } = "";
+    public string PromptEncoder { get; init; } = "";
 }

@@ -23,7 +23,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = settings.LoadModel();
-        var loaded = EncoderArtefact.Load(settings.Encoder, model);
+        var loaded = EncoderArtefact.Load(settings.PromptEncoder, model);
         var formatter = new PromptFormatter(loaded.Template, model.Tokenizer, loaded.Encoder.Settings.AtInput, model.Config.Positions);
         var (examples, report) = formatter.FormatForTraining(JsonlReader.ReadAll(settings.Input), settings.Input, loaded.Answers);
         EvaluationResult result = null!;

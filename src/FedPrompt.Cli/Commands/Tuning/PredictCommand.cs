@@ -28,7 +28,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var model = settings.LoadModel();
-        var loaded = EncoderArtefact.Load(settings.Encoder, model);
+        var loaded = EncoderArtefact.Load(settings.PromptEncoder, model);
         var template = loaded.Template;
         var formatter = new PromptFormatter(template, model.Tokenizer, loaded.Encoder.Settings.AtInput, model.Config.Positions);
         var prompted = new PromptedModel(model, loaded.Encoder);

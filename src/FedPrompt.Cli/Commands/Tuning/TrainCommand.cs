@@ -25,7 +25,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public bool Resume { get; init; }
         [CommandOption("--settings <FILE>")] [Description("Tuning settings JSON (template, encoder, training, epochs, answers); flags override it (default: the reference's settings)")] public string? SettingsFile { get; init; }
         [CommandOption("--template <FILE>")] [Description("A NeMo task template JSON (default: the Financial PhraseBank sentiment template)")] public string? Template { get; init; }
-        [CommandOption("--encoder <TYPE>")] [Description("Prompt encoder: mlp (default), lstm, embedding or deep")] public string? Encoder { get; init; }
+        [CommandOption("--encoder-type <TYPE>")] [Description("Prompt encoder: mlp (default), lstm, embedding or deep")] public string? EncoderType { get; init; }
         [CommandOption("--virtual-tokens <N>")] [Description("Virtual tokens the encoder learns (default 10, or the template's total_virtual_tokens)")] [Range(1, int.MaxValue)]
         public int? VirtualTokens { get; init; }
         [CommandOption("--hidden-size <N>")] [Description("Width of the mlp/lstm encoder's hidden layer (default 2048)")] [Range(1, int.MaxValue)]
@@ -58,7 +58,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var template = Template is null ? settings.Template : TaskTemplate.Load(Template);
             var encoder = settings.Encoder with
             {
-                Type = Encoder is null ? settings.Encoder.Type : ParseEncoder(Encoder),
+                Type = EncoderType is null ? settings.Encoder.Type : ParseEncoderType(EncoderType),
                 VirtualTokens = VirtualTokens ?? (Template is null ? settings.Encoder.VirtualTokens : template.TotalVirtualTokens),
                 HiddenSize = HiddenSize ?? settings.Encoder.HiddenSize,
                 Seed = Seed ?? settings.Encoder.Seed,
@@ -76,13 +76,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 .Validated(SettingsFile ?? "command line");
         }
 
-        static PromptEncoderType ParseEncoder(string name) => name.ToLowerInvariant() switch
+        static PromptEncoderType ParseEncoderType(string name) => name.ToLowerInvariant() switch
         {
             "mlp" => PromptEncoderType.Mlp,
             "lstm" => PromptEncoderType.Lstm,
             "embedding" => PromptEncoderType.Embedding,
             "deep" => PromptEncoderType.Deep,
-            _ => throw new ArgumentException($"--encoder {name}: expected mlp, lstm, embedding or deep"),
+            _ => throw new ArgumentException($"--encoder-type {name}: expected mlp, lstm, embedding or deep"),
         };
     }
 

@@ -5,12 +5,12 @@ namespace FedPrompt.Federation.Tests.SecureAggregation;
 
 /// <summary>One secure aggregation attempt played in-process: every site makes a session, the
 /// server relays the keys, every site masks, and the masked updates go through their wire bytes.</summary>
-internal sealed record SecureRound(IReadOnlyList<ParticipantKey> Keys, IReadOnlyList<MaskedUpdate> Masked)
+internal sealed record MaskedRound(IReadOnlyList<ParticipantKey> Keys, IReadOnlyList<MaskedUpdate> Masked)
 {
     public const string Job = "job-1";
     public const int RoundNumber = 3;
 
-    public static SecureRound Run(IReadOnlyList<(string Site, ModelState Difference, long Weight)> sites, string job = Job, int round = RoundNumber)
+    public static MaskedRound Run(IReadOnlyList<(string Site, ModelState Difference, long Weight)> sites, string job = Job, int round = RoundNumber)
     {
         var sessions = sites.Select(s => new SecureAggregationSession(s.Site, job, round)).ToList();
         var keys = sessions.Select(s => new ParticipantKey(s.Site, s.PublicKey)).ToList();
@@ -19,7 +19,7 @@ internal sealed record SecureRound(IReadOnlyList<ParticipantKey> Keys, IReadOnly
             using (session)
                 return MaskedUpdate.FromBytes(session.Mask(site.Difference, site.Weight, keys).ToBytes(), site.Site);
         }).ToList();
-        return new SecureRound(keys, masked);
+        return new MaskedRound(keys, masked);
     }
 
     public MaskedSum Sum(ModelState global, string job = Job, int round = RoundNumber)

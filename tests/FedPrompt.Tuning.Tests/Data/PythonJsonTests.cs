@@ -1,10 +1,10 @@
 using FedPrompt.Testing;
 using System.Text.Json;
-using FedPrompt.Tuning.Data;
+using FedPrompt.Formats;
 
 namespace FedPrompt.Tuning.Tests.Data;
 
-public sealed class PythonJsonEncoderTests
+public sealed class PythonJsonTests
 {
     public static TheoryData<int> EscapingCases() => [.. Enumerable.Range(0, File.ReadAllLines(RepositoryFiles.Fixture("edge", "escaping_cases.jsonl")).Length)];
 
@@ -16,8 +16,8 @@ public sealed class PythonJsonEncoderTests
         string input = reference.RootElement.GetProperty("input").GetString()!;
         KeyValuePair<string, string>[] record = [new("taskname", "sentiment"), new("sentence", input), new("label", " neutral")];
 
-        Assert.Equal(reference.RootElement.GetProperty("json_dumps").GetString(), PythonJsonEncoder.JsonDumps.EncodeObject(record));
-        Assert.Equal(reference.RootElement.GetProperty("pandas_to_json").GetString(), PythonJsonEncoder.PandasRecords.EncodeObject(record) + "\n");
+        Assert.Equal(reference.RootElement.GetProperty("json_dumps").GetString(), PythonJson.JsonDumps.EncodeObject(record));
+        Assert.Equal(reference.RootElement.GetProperty("pandas_to_json").GetString(), PythonJson.PandasRecords.EncodeObject(record) + "\n");
     }
 
     [Fact]
@@ -25,13 +25,13 @@ public sealed class PythonJsonEncoderTests
     {
         KeyValuePair<string, string>[] record = [new("z/\u00e9", "1"), new("a", "2")];
 
-        Assert.Equal("{\"z/\\u00e9\": \"1\", \"a\": \"2\"}", PythonJsonEncoder.JsonDumps.EncodeObject(record));
-        Assert.Equal("{\"z\\/\\u00e9\":\"1\",\"a\":\"2\"}", PythonJsonEncoder.PandasRecords.EncodeObject(record));
+        Assert.Equal("{\"z/\\u00e9\": \"1\", \"a\": \"2\"}", PythonJson.JsonDumps.EncodeObject(record));
+        Assert.Equal("{\"z\\/\\u00e9\":\"1\",\"a\":\"2\"}", PythonJson.PandasRecords.EncodeObject(record));
     }
 
     [Fact]
     public void EncodesAnEmptyObject()
     {
-        Assert.Equal("{}", PythonJsonEncoder.JsonDumps.EncodeObject([]));
+        Assert.Equal("{}", PythonJson.JsonDumps.EncodeObject([]));
     }
 }
