@@ -13,7 +13,7 @@ public sealed record AutoChoice(Precision Precision, string Reason);
 /// Auto precision: bf16 where this machine multiplies bf16 clearly faster than fp32, fp32 elsewhere.
 /// A CPU flag is not enough: with AVX512_BF16 an AMD EPYC VM ran libtorch's bf16 products 4.7×
 /// faster than fp32, an Intel Xeon VM with the same flag 0.6× as fast (2026-12-02, 2 threads). So
-/// the flag only decides whether to measure; the measurement, once per process, decides.
+/// the flag only decides whether to measure; the measurement, once per machine, decides.
 /// </summary>
 public static class AutoPrecision
 {
@@ -21,7 +21,7 @@ public static class AutoPrecision
     /// between processes of one job, and fp32's extra accuracy is worth a few percent.</summary>
     public const double RequiredSpeedup = 1.25;
 
-    static readonly Lazy<AutoChoice> Measured = new(() => Decide(CpuHasNativeBf16, CpuHasNativeBf16 ? MeasureBf16Speedup() : null));
+    static readonly Lazy<AutoChoice> Measured = new(() => Decide(CpuHasNativeBf16, CpuHasNativeBf16 ? RememberedBf16Speedup() : null));
 
     /// <summary>AVX512_BF16 (CPUID leaf 7 sub-leaf 1, EAX bit 5) or AMX-BF16 (leaf 7, EDX bit 22),
     /// on a CPU and OS that run AVX-512 at all: what oneDNN needs for its bf16 matrix kernels;
@@ -46,6 +46,68 @@ public static class AutoPrecision
         return speedup >= RequiredSpeedup
             ? new(Precision.Bf16, $"bf16 products measured {speedup:0.0#}× as fast as fp32 here")
             : new(Precision.Fp32, $"the CPU has native bf16, but its products measured only {speedup:0.0#}× as fast as fp32 here (bf16 needs {RequiredSpeedup:0.0#}×)");
+    }
+
+    /// <summary>
+    /// The machine's ratio, measured by the first process that needs it and kept in
+    /// ~/.cache/fedprompt/: every later process on the machine makes the same choice. Measured per
+    /// process, a run resumed in another process under a busier machine could compute in the other
+    /// precision and no longer equal the uninterrupted run (seen in CI: 1.2× beside parallel tests,
+    /// 0.6–0.9× quiet). The first file written wins a race; without a writable cache each process measures.
+    /// </summary>
+    static double RememberedBf16Speedup()
+    {
+        TorchNative.EnsureLoaded();
+        var key = $"{CpuModel()}|{Environment.ProcessorCount} cpus|{get_num_threads()} threads|{typeof(TorchSharp.torch).Assembly.GetName().Version}";
+        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16].ToLowerInvariant();
+        var path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "fedprompt", $"bf16-speedup-{name}.txt");
+        if (Read(path) is { } known) return known;
+        var measured = MeasureBf16Speedup();
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = $"{path}.{Environment.ProcessId}.tmp";
+            File.WriteAllText(temporary, measured.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "\n# " + key + "\n");
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException)
+            {
+                File.Delete(temporary);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return measured;
+        }
+        return Read(path) ?? measured;
+    }
+
+    static double? Read(string path)
+    {
+        try
+        {
+            var first = File.ReadLines(path).FirstOrDefault();
+            return double.TryParse(first, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && double.IsFinite(value) && value > 0 ? value : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown cpu";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown cpu";
+        }
     }
 
     /// <summary>The ratio for a product of a frozen model's size ([512 × 1024]·[1024 × 1024]ᵀ, a GFLOP):

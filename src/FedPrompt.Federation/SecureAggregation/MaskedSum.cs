@@ -19,7 +19,7 @@ public sealed class MaskedSum
     /// <param name="global">The round's global model: the layout updates must have, and what the mean difference is added to.</param>
     /// <param name="participants">The key list exactly as relayed to the sites.</param>
     /// <exception cref="ArgumentException">Fewer than two participants, or one named twice.</exception>
-    public MaskedSum(ModelState global, string jobId, int round, IReadOnlyList<ParticipantKey> participants)
+    public MaskedSum(ModelState global, string jobId, int round, IReadOnlyList<SitePublicKey> participants)
     {
         _global = global;
         _participants = new ParticipantList(jobId, round, participants);

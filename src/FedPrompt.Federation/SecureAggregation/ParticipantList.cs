@@ -14,7 +14,7 @@ internal sealed class ParticipantList
     /// <summary>With one participant there are no masks and the "sum" is that site's update.</summary>
     public const int MinimumCount = 2;
 
-    public ParticipantList(string jobId, int round, IReadOnlyList<ParticipantKey> participants)
+    public ParticipantList(string jobId, int round, IReadOnlyList<SitePublicKey> participants)
     {
         if (participants.Count < MinimumCount)
             throw new ArgumentException(
@@ -32,9 +32,9 @@ internal sealed class ParticipantList
 
     public string JobId { get; }
     public int Round { get; }
-    public IReadOnlyList<ParticipantKey> Sorted { get; }
+    public IReadOnlyList<SitePublicKey> Sorted { get; }
     public int Count => Sorted.Count;
     public byte[] Digest { get; }
 
-    public ParticipantKey? Find(string site) => Sorted.FirstOrDefault(p => p.Site == site);
+    public SitePublicKey? Find(string site) => Sorted.FirstOrDefault(p => p.Site == site);
 }

@@ -87,7 +87,7 @@ public sealed class SecureAggregationSession : IDisposable
     /// <exception cref="OverflowException">A weighted value is outside the fixed-point range or not finite.</exception>
     /// <exception cref="ArgumentException">The list has fewer than two sites, repeats one, or does not carry this session's key for this site.</exception>
     /// <exception cref="InvalidOperationException">The session has already masked an update.</exception>
-    public MaskedUpdate Mask(ModelState difference, long weight, IReadOnlyList<ParticipantKey> participants)
+    public MaskedUpdate Mask(ModelState difference, long weight, IReadOnlyList<SitePublicKey> participants)
     {
         var key = _key ?? throw new InvalidOperationException(
             $"{Site}: this secure aggregation session has already masked an update; a restarted aggregation needs a new session (a new key)");

@@ -20,7 +20,7 @@ public sealed class SecureAggregationPhase(ModelState global, string jobId, int 
     public enum Stage { Keying, Masking, Complete, Failed }
 
     readonly HashSet<string> _candidates = new(steps.Keys, StringComparer.Ordinal);
-    readonly Dictionary<string, ParticipantKey> _keys = new(StringComparer.Ordinal);
+    readonly Dictionary<string, SitePublicKey> _keys = new(StringComparer.Ordinal);
     MaskedSum? _sum;
 
     public Stage Current { get; private set; } = Stage.Keying;
@@ -31,7 +31,7 @@ public sealed class SecureAggregationPhase(ModelState global, string jobId, int 
     public IReadOnlyList<string> Participants => _sum?.Participants ?? [];
 
     /// <summary>The key list every participant masks with, during masking.</summary>
-    public IReadOnlyList<ParticipantKey> Keys => _keys.Values.OrderBy(k => k.Site, StringComparer.Ordinal).ToList();
+    public IReadOnlyList<SitePublicKey> Keys => _keys.Values.OrderBy(k => k.Site, StringComparer.Ordinal).ToList();
 
     public bool WantsKeyFrom(string site) => Current == Stage.Keying && _candidates.Contains(site) && !_keys.ContainsKey(site);
 
@@ -65,7 +65,7 @@ public sealed class SecureAggregationPhase(ModelState global, string jobId, int 
     void AcceptKey(string site, byte[] publicKey)
     {
         if (!WantsKeyFrom(site)) throw new InvalidDataException($"no key expected from {site} in attempt {Attempt}");
-        _keys[site] = new ParticipantKey(site, publicKey);
+        _keys[site] = new SitePublicKey(site, publicKey);
     }
 
     void AcceptMasked(string site, Stream payload, long announcedSteps)

@@ -28,7 +28,7 @@ public sealed class SecureAggregationTasks(string site)
             throw new InvalidOperationException($"no update held for job {task.JobId}, round {task.Round} (did this site restart since training?)");
         if (_session is not { } session || session.JobId != task.JobId || session.Round != task.Round)
             throw new InvalidOperationException($"no key pair for job {task.JobId}, round {task.Round}");
-        var participants = task.Participants.Select(p => new ParticipantKey(p.Site, p.PublicKey)).ToList();
+        var participants = task.Participants.Select(p => new SitePublicKey(p.Site, p.PublicKey)).ToList();
         var masked = session.Mask(held.Outcome.Difference, held.Outcome.Steps, participants);
         return (result with { Attempt = task.Attempt, Steps = held.Outcome.Steps }, masked.ToBytes());
     }

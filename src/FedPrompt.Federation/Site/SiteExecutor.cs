@@ -73,7 +73,7 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
                     log.LogInformation("{Site}: the server lost this session; saying Hello again", learner.Site);
                     _session = null;
                 }
-                catch (Exception e) when (!cancel.IsCancellationRequested && IsConnectionProblem(e))
+                catch (Exception e) when (!cancel.IsCancellationRequested && IsWorthRetrying(e))
                 {
                     log.LogWarning("{Site}: cannot reach the server ({Problem}); retrying in {Delay} s", learner.Site, ConnectionProblem.Describe(e), backoff.TotalSeconds);
                     log.LogDebug(e, "{Site}: the connection failure in full", learner.Site);
@@ -96,7 +96,8 @@ public sealed class SiteExecutor(ISiteLearner learner, IFederationClient client,
 
     public static string SoftwareVersion => typeof(SiteExecutor).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-    static bool IsConnectionProblem(Exception e) => e is not (OutOfMemoryException or InvalidProgramException or FederationRefusedException);
+    /// <summary>Anything but a refusal or a broken runtime may be the network or a restarting server: try again after the backoff.</summary>
+    static bool IsWorthRetrying(Exception e) => e is not (OutOfMemoryException or InvalidProgramException or FederationRefusedException);
 
     /// <summary>Runs one task; a failure becomes a failed result (it costs this site the round, not the job).</summary>
     async Task<(SiteResult? Result, byte[]? Payload)> RunTaskAsync(SiteTask task, byte[]? payload, CancellationToken cancel)

@@ -16,7 +16,7 @@ public class DeterminismTests
             var sessions = keys.Select((k, i) => new SecureAggregationSession(((char)('A' + i)).ToString(), job, round, ECDiffieHellman.Create(k))).ToList();
             try
             {
-                var participants = sessions.Select(s => new ParticipantKey(s.Site, s.PublicKey)).ToList();
+                var participants = sessions.Select(s => new SitePublicKey(s.Site, s.PublicKey)).ToList();
                 return sessions[0].Mask(difference, 7, participants).ToBytes();
             }
             finally

@@ -5,7 +5,7 @@ namespace FedPrompt.Federation.Tests.SecureAggregation;
 
 /// <summary>One secure aggregation attempt played in-process: every site makes a session, the
 /// server relays the keys, every site masks, and the masked updates go through their wire bytes.</summary>
-internal sealed record MaskedRound(IReadOnlyList<ParticipantKey> Keys, IReadOnlyList<MaskedUpdate> Masked)
+internal sealed record MaskedRound(IReadOnlyList<SitePublicKey> Keys, IReadOnlyList<MaskedUpdate> Masked)
 {
     public const string Job = "job-1";
     public const int RoundNumber = 3;
@@ -13,7 +13,7 @@ internal sealed record MaskedRound(IReadOnlyList<ParticipantKey> Keys, IReadOnly
     public static MaskedRound Run(IReadOnlyList<(string Site, ModelState Difference, long Weight)> sites, string job = Job, int round = RoundNumber)
     {
         var sessions = sites.Select(s => new SecureAggregationSession(s.Site, job, round)).ToList();
-        var keys = sessions.Select(s => new ParticipantKey(s.Site, s.PublicKey)).ToList();
+        var keys = sessions.Select(s => new SitePublicKey(s.Site, s.PublicKey)).ToList();
         var masked = sites.Zip(sessions, (site, session) =>
         {
             using (session)

@@ -40,7 +40,7 @@ public class OverflowTests
     static MaskedUpdate Attempt(ModelState difference, long weight, int siteCount)
     {
         var sessions = Enumerable.Range(0, siteCount).Select(i => new SecureAggregationSession($"site-{i}", "job", 0)).ToList();
-        var keys = sessions.Select(s => new ParticipantKey(s.Site, s.PublicKey)).ToList();
+        var keys = sessions.Select(s => new SitePublicKey(s.Site, s.PublicKey)).ToList();
         try
         {
             return sessions[0].Mask(difference, weight, keys);

@@ -9,10 +9,10 @@ public class SessionChecksTests : IDisposable
 {
     readonly List<SecureAggregationSession> _sessions =
         new[] { "A", "B", "C" }.Select(site => new SecureAggregationSession(site, "job", 2)).ToList();
-    readonly List<ParticipantKey> _keys;
+    readonly List<SitePublicKey> _keys;
     readonly ModelState _difference = Updates.Random(new Random(71), 0.05f);
 
-    public SessionChecksTests() => _keys = _sessions.Select(s => new ParticipantKey(s.Site, s.PublicKey)).ToList();
+    public SessionChecksTests() => _keys = _sessions.Select(s => new SitePublicKey(s.Site, s.PublicKey)).ToList();
 
     public void Dispose() => _sessions.ForEach(s => s.Dispose());
 
@@ -36,7 +36,7 @@ public class SessionChecksTests : IDisposable
     public void RefusesAListWithAnotherKeyForItself()
     {
         using var stranger = new SecureAggregationSession("A", "job", 2);
-        var keys = _keys.Select(k => k.Site == "A" ? new ParticipantKey("A", stranger.PublicKey) : k).ToList();
+        var keys = _keys.Select(k => k.Site == "A" ? new SitePublicKey("A", stranger.PublicKey) : k).ToList();
 
         var error = Assert.Throws<ArgumentException>(() => _sessions[0].Mask(_difference, 5, keys));
         Assert.Contains("another key for A", error.Message);
@@ -61,9 +61,9 @@ public class SessionChecksTests : IDisposable
         var offCurve = (byte[])_sessions[1].PublicKey.Clone();
         offCurve[^1] ^= 1;
 
-        Assert.Contains("B's public key", Assert.Throws<ArgumentException>(() => new ParticipantKey("B", truncated)).Message);
-        Assert.Contains("B's public key", Assert.Throws<ArgumentException>(() => new ParticipantKey("B", [.. _sessions[1].PublicKey, 0])).Message);
-        Assert.Contains("P-256", Assert.Throws<ArgumentException>(() => new ParticipantKey("B", p384.ExportSubjectPublicKeyInfo())).Message);
-        Assert.Contains("B's public key", Assert.Throws<ArgumentException>(() => new ParticipantKey("B", offCurve)).Message);
+        Assert.Contains("B's public key", Assert.Throws<ArgumentException>(() => new SitePublicKey("B", truncated)).Message);
+        Assert.Contains("B's public key", Assert.Throws<ArgumentException>(() => new SitePublicKey("B", [.. _sessions[1].PublicKey, 0])).Message);
+        Assert.Contains("P-256", Assert.Throws<ArgumentException>(() => new SitePublicKey("B", p384.ExportSubjectPublicKeyInfo())).Message);
+        Assert.Contains("B's public key", Assert.Throws<ArgumentException>(() => new SitePublicKey("B", offCurve)).Message);
     }
 }

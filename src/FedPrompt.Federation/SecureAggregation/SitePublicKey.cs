@@ -6,10 +6,10 @@ namespace FedPrompt.Federation.SecureAggregation;
 /// The key is checked here, so the server refuses a malformed announcement on arrival, naming the
 /// site, instead of relaying it and having every other site fail.
 /// </summary>
-public sealed class ParticipantKey
+public sealed class SitePublicKey
 {
     /// <exception cref="ArgumentException">The name is empty or the key is not a P-256 public key.</exception>
-    public ParticipantKey(string site, byte[] publicKey)
+    public SitePublicKey(string site, byte[] publicKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(site);
         using (P256Keys.ImportPublicKey(site, publicKey)) { }
