@@ -38,13 +38,7 @@ public sealed class FedAvg : IAggregationStrategy
         public ModelState Finish()
         {
             if (Count == 0) return global.Clone();
-            return new ModelState(global.Tensors.Select((t, i) =>
-            {
-                var sum = _sums[i];
-                var next = new float[t.Values.Length];
-                for (int j = 0; j < next.Length; j++) next[j] = (float)(t.Values[j] + sum[j] / _weight);
-                return t with { Values = next };
-            }).ToList());
+            return global.Plus(_sums.Select(sum => sum.Select(s => s / _weight).ToArray()).ToList());
         }
     }
 }

@@ -10,7 +10,11 @@ public sealed record ServerConfig
     public double WaitTimeAfterMinReceived { get; init; } = 10;
     /// <summary>Seconds a round may take before it closes with what it has (0: no limit).</summary>
     public double TrainTimeout { get; init; }
+    /// <summary>How the round's updates are combined: <c>fedavg</c> (weighted by steps, the reference's),
+    /// or one robust to dishonest sites: <c>median</c>, <c>trimmed_mean</c>, <c>multi_krum</c>.</summary>
     public string Strategy { get; init; } = "fedavg";
+    /// <summary>How many dishonest sites trimmed_mean and multi_krum must withstand (f).</summary>
+    public int ByzantineSites { get; init; } = 1;
     /// <summary>Differential privacy for the updates (central: the server clips and noises; local: each site does).</summary>
     public Privacy.PrivacySettings? Privacy { get; init; }
     /// <summary>Pairwise-masked secure aggregation: the server learns only the sum of the updates.</summary>
@@ -20,6 +24,8 @@ public sealed record ServerConfig
     /// <summary>An update longer (L2) than this multiple of the round's median update norm is scaled
     /// down to it (<see cref="Aggregation.NormBounded"/>); 0 turns the bound off.</summary>
     public double UpdateNormBound { get; init; } = 3;
+
+    public static readonly IReadOnlyList<string> Strategies = ["fedavg", "median", "trimmed_mean", "multi_krum"];
 
     public ServerConfig Validated(string origin, int sites)
     {
@@ -31,7 +37,14 @@ public sealed record ServerConfig
         Require(MinClients >= 1 && MinClients <= sites, $"min_clients must be between 1 and the job's {sites} sites (got {MinClients})");
         Require(WaitTimeAfterMinReceived >= 0, $"wait_time_after_min_received must be ≥ 0 (got {WaitTimeAfterMinReceived})");
         Require(TrainTimeout >= 0, $"train_timeout must be ≥ 0 (got {TrainTimeout})");
-        Require(Strategy == "fedavg", $"strategy \"{Strategy}\" is unknown (known: fedavg)");
+        Require(Strategies.Contains(Strategy), $"strategy \"{Strategy}\" is unknown (known: {string.Join(", ", Strategies)})");
+        Require(ByzantineSites >= 0, $"byzantine_sites must be ≥ 0 (got {ByzantineSites})");
+        Require(Strategy != "trimmed_mean" || MinClients >= 2 * ByzantineSites + 1,
+            $"trimmed_mean with byzantine_sites {ByzantineSites} needs min_clients ≥ {2 * ByzantineSites + 1} (got {MinClients})");
+        Require(Strategy != "multi_krum" || MinClients >= 2 * ByzantineSites + 3,
+            $"multi_krum with byzantine_sites {ByzantineSites} needs min_clients ≥ {2 * ByzantineSites + 3} (got {MinClients})");
+        Require(Strategy == "fedavg" || (Privacy?.Mode != Federation.Privacy.PrivacyMode.Central && !SecureAggregation),
+            $"strategy {Strategy} needs each update, which central privacy (its own clipped average) and secure_aggregation (only the sum) do not give: use fedavg with them");
         Require(UpdateNormBound == 0 || UpdateNormBound >= 1, $"update_norm_bound must be 0 (off) or ≥ 1 (got {UpdateNormBound})");
         Require(MaxSiteExamples >= 1, $"max_site_examples must be ≥ 1 (got {MaxSiteExamples})");
         Privacy?.Validated(origin);

@@ -81,5 +81,13 @@ public sealed class ModelState
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
+    /// <summary>This state moved by <paramref name="update"/> (per tensor, in this state's order), rounded to fp32 once.</summary>
+    public ModelState Plus(IReadOnlyList<double[]> update) => new(Tensors.Select((t, i) =>
+    {
+        var next = new float[t.Values.Length];
+        for (int j = 0; j < next.Length; j++) next[j] = (float)(t.Values[j] + update[i][j]);
+        return t with { Values = next };
+    }).ToList());
+
     public ModelState Clone() => new(Tensors.Select(t => t with { Values = (float[])t.Values.Clone() }).ToList());
 }

@@ -102,6 +102,13 @@ public sealed class FederationServer : IAsyncDisposable
                     if (cancel.IsCancellationRequested) return;
                 }
                 var final = next.State;
+                if (run.Exception is { } fault)
+                {
+                    // The workflow could not even end the job (its state would not save): the job
+                    // is failed in this process, and resumes from its last saved state in the next.
+                    _log.LogError(fault, "job {Job}: the workflow failed", final.JobId);
+                    final = final with { Status = JobStatuses.Failed, Message = $"the server's workflow failed: {fault.InnerException?.Message ?? fault.Message}" };
+                }
                 lock (_gate)
                 {
                     _jobs[final.JobId] = final;
@@ -130,15 +137,38 @@ public sealed class FederationServer : IAsyncDisposable
             s =>
             {
                 lock (_gate) _jobs[s.JobId] = s;
-                RoundClosed?.Invoke(s);
+                AnnounceRoundClosed(s);
             });
     }
 
-    /// <summary>FedAvg, or with central privacy DP-FedAvg keyed by the job's own secret (kept beside its
-    /// state); each update bounded by the round's median norm unless the job turns that off.</summary>
+    /// <summary>A listener that throws is a bug of its own: logged, and the job goes on.</summary>
+    void AnnounceRoundClosed(JobState state)
+    {
+        foreach (var listener in RoundClosed?.GetInvocationList().Cast<Action<JobState>>() ?? [])
+        {
+            try
+            {
+                listener(state);
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "job {Job}: a RoundClosed listener failed", state.JobId);
+            }
+        }
+    }
+
+    /// <summary>The job's strategy (with central privacy DP-FedAvg, keyed by the job's own secret kept
+    /// beside its state); each update bounded by the round's median norm unless the job turns that off.</summary>
     static IAggregationStrategy Strategy(JobDefinition job, JobStore store)
     {
-        IAggregationStrategy strategy = job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy)) : new FedAvg();
+        IAggregationStrategy strategy = job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy))
+            : job.Server.Strategy switch
+            {
+                "median" => new CoordinateMedian(),
+                "trimmed_mean" => new TrimmedMean(job.Server.ByzantineSites),
+                "multi_krum" => new MultiKrum(job.Server.ByzantineSites),
+                _ => new FedAvg(),
+            };
         return job.Server.UpdateNormBound > 0 ? new NormBounded(strategy, job.Server.UpdateNormBound) : strategy;
     }
 

@@ -40,6 +40,9 @@ public class JobDefinitionTests
         { "min_clients above the sites", (_, s, _) => s["min_clients"] = 4, "min_clients must be between 1 and the job's 3 sites" },
         { "no rounds", (_, s, _) => s["num_rounds"] = 0, "num_rounds must be ≥ 1" },
         { "unknown strategy", (_, s, _) => s["strategy"] = "fedprox", "strategy \"fedprox\" is unknown" },
+        { "multi-Krum on too few sites", (_, s, _) => s["strategy"] = "multi_krum", "multi_krum with byzantine_sites 1 needs min_clients ≥ 5" },
+        { "trimming more than there is", (_, s, _) => { s["strategy"] = "trimmed_mean"; s["byzantine_sites"] = 2; }, "trimmed_mean with byzantine_sites 2 needs min_clients ≥ 5" },
+        { "a robust strategy with secure aggregation", (_, s, _) => { s["strategy"] = "median"; s["secure_aggregation"] = true; }, "strategy median needs each update" },
         { "missing train file", (_, _, s) => s.Remove("train"), "app_site/config.json: invalid" },
         { "bad template", (_, _, s) => s["tuning"]!["template"]!["virtual_token_splits"] = new JsonArray(3), "sum to 3, not total_virtual_tokens 4" },
     };

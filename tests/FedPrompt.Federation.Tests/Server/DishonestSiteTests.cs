@@ -19,11 +19,11 @@ public class DishonestSiteTests
     const float Honest = 0.01f;
 
     static async Task<(JobState State, ModelState Global, IReadOnlyList<AuditEntry> Audit)> Run(Func<SiteResult, byte[]?, (SiteResult, byte[]?)> lie,
-        float liarUpdate = Honest)
+        float liarUpdate = Honest, JsonObject? server = null, int minClients = 2)
     {
         using var folder = new TemporaryDirectory();
         // Rounds close when every site has answered (the clock never reaches wait_time_after_min_received).
-        await using var federation = ScriptedFederation.Start(folder, sites: 3, rounds: Rounds, minClients: 2);
+        await using var federation = ScriptedFederation.Start(folder, sites: 3, rounds: Rounds, minClients, server);
         federation.Run((site, client) => site == "site-3" ? new LyingClient(client, lie) : client,
             new ScriptedLearner("site-1") { Update = Honest }, new ScriptedLearner("site-2") { Update = Honest },
             new ScriptedLearner("site-3") { Update = liarUpdate });
@@ -124,5 +124,19 @@ public class DishonestSiteTests
         // at most one honest update a round: 0.01 + (0.01 + 0.01 + 0.03) / 3 − 0.01 per round.
         Assert.All(global.Tensors[0].Values, v => Assert.True(float.IsFinite(v)));
         AsIfHonestOnly(global, tolerance: 1e-5 + Rounds * 2 * Honest / 3);
+    }
+
+    [Theory]
+    [InlineData("median")]
+    [InlineData("trimmed_mean")]
+    public async Task ARobustStrategyIgnoresHugeValuesWithoutTheNormBound(string strategy)
+    {
+        var (state, global, _) = await Run((result, payload) => (result, payload), liarUpdate: 3e38f,
+            server: new JsonObject { ["strategy"] = strategy, ["update_norm_bound"] = 0 }, minClients: 3);
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        Assert.All(state.Rounds.Where(r => r.Kind == "train"), r => Assert.Equal(3, r.Sites.Count));
+        // Per value the middle of {0.01, 0.01, 3e38} is an honest site's: exactly as without the liar.
+        AsIfHonestOnly(global);
     }
 }

@@ -122,4 +122,29 @@ public class SimulatorTests
         Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile)).Tensors,
             t => !t.Values.SequenceEqual(initial.Tensors.Single(i => i.Name == t.Name).Values));
     }
+
+    [Fact]
+    public async Task ListenersHearEachCommittedRoundAndTheEndAndOneThatThrowsDoesNotStopTheJob()
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 2);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 2, minClients: 2);
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var heard = new ConcurrentQueue<(int Rounds, string Status)>();
+        var options = new SimulationOptions { JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data };
+
+        // Like the experiment's progress line, this listener reads the last round: it must never be
+        // called before one exists, and its failing must not cost the job.
+        var (state, _) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance, s =>
+        {
+            heard.Enqueue((s.Rounds.Count, s.Status));
+            _ = s.Rounds[^1];
+            throw new InvalidOperationException("a listener's own bug");
+        }).WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        // Rounds 0 and 1 trained, round 2 validated, then the end (with the same rounds).
+        Assert.Equal([(1, JobStatuses.Running), (2, JobStatuses.Running), (3, JobStatuses.Running), (3, JobStatuses.Finished)], heard);
+    }
 }
