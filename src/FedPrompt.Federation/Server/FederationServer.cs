@@ -399,6 +399,7 @@ public sealed class FederationServer : IAsyncDisposable
             }
         }
         _stop.Dispose();
+        Audit.Flush();
         if (_scheduler is not null) Audit.Record("server", "stopped");
         _workspaceLock.Dispose();
     }

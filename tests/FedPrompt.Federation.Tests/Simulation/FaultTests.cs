@@ -68,7 +68,8 @@ public class FaultTests
             }
         }
 
-        var (state, store) = await Run(folder, rounds: 5, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 1 },
+        // The slow site's bad result must reach its own round under load: 5 s after the others' results, not 1.
+        var (state, store) = await Run(folder, rounds: 5, minClients: 2, new JsonObject { ["wait_time_after_min_received"] = 5 },
             (site, client) => site switch
             {
                 "site-2" => new FaultyClient(client) { Rewrite = Corrupt },
