@@ -12,10 +12,22 @@ namespace FedPrompt.Federation.Grpc;
 public sealed class FederationService(FederationServer server, Func<ServerCallContext, PeerIdentity> identify, IHostApplicationLifetime lifetime)
     : Protocol.Federation.FederationBase
 {
-    /// <summary>A transfer ends when its site goes or the server stops: Kestrel's graceful stop
-    /// otherwise waits for it, and a site on a stalled link would hold the server up.</summary>
-    CancellationTokenSource TransferCancel(ServerCallContext context) =>
-        CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+    /// <summary>A transfer ends when its site goes, the server stops (Kestrel's graceful stop would
+    /// otherwise wait for it) or it makes no progress; a site with too many open is refused.</summary>
+    async Task<TransferLimits.Transfer> BeginTransfer(string site, ServerCallContext context)
+    {
+        try
+        {
+            return await server.Transfers.BeginAsync(site, context.CancellationToken, lifetime.ApplicationStopping);
+        }
+        catch (TransferRefusedException e)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+        }
+    }
+
+    static RpcException Stalled(string what) =>
+        new(new Status(StatusCode.DeadlineExceeded, $"{what} made no progress for the server's transfer idle timeout; cancelled"));
 
     string Site(ServerCallContext context)
     {
@@ -32,48 +44,51 @@ public sealed class FederationService(FederationServer server, Func<ServerCallCo
 
     public override async Task NextTask(TaskRequest request, IServerStreamWriter<TaskMessage> responseStream, ServerCallContext context)
     {
-        var assignment = Call(() => server.NextTask(Site(context), request.Session));
+        var site = Site(context);
+        var assignment = Call(() => server.NextTask(site, request.Session));
         if (assignment.Payload is not { } payload)
         {
             await responseStream.WriteAsync(new TaskMessage { Header = assignment.Task.ToWire() });
             return;
         }
-        using var cancel = TransferCancel(context);
-        await server.Transfers.WaitAsync(cancel.Token);
+        using var transfer = await BeginTransfer(site, context);
         try
         {
-            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Task.ToWire() }, cancel.Token);
+            await responseStream.WriteAsync(new TaskMessage { Header = assignment.Task.ToWire() }, transfer.Token);
             foreach (var chunk in Payloads.Chunks(payload, server.Options.ChunkBytes))
-                await responseStream.WriteAsync(new TaskMessage { Chunk = ByteString.CopyFrom(chunk.Span) }, cancel.Token);
+            {
+                await responseStream.WriteAsync(new TaskMessage { Chunk = ByteString.CopyFrom(chunk.Span) }, transfer.Token);
+                transfer.Progressed();
+            }
         }
-        finally
+        catch (OperationCanceledException) when (transfer.Stalled)
         {
-            server.Transfers.Release();
+            throw Stalled("the task's download");
         }
     }
 
     public override async Task<ResultReply> SubmitResult(IAsyncStreamReader<ResultMessage> requestStream, ServerCallContext context)
     {
         var site = Site(context);
-        using var cancel = TransferCancel(context);
-        if (!await requestStream.MoveNext(cancel.Token) || requestStream.Current.PartCase != ResultMessage.PartOneofCase.Header)
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "a result starts with its header"));
-        using var upload = Call(() => server.BeginResult(site, requestStream.Current.Header.FromWire()));
-        await server.Transfers.WaitAsync(cancel.Token);
+        using var transfer = await BeginTransfer(site, context);
         try
         {
-            while (await requestStream.MoveNext(cancel.Token))
+            if (!await requestStream.MoveNext(transfer.Token) || requestStream.Current.PartCase != ResultMessage.PartOneofCase.Header)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "a result starts with its header"));
+            using var upload = Call(() => server.BeginResult(site, requestStream.Current.Header.FromWire()));
+            while (await requestStream.MoveNext(transfer.Token))
             {
                 if (requestStream.Current.PartCase != ResultMessage.PartOneofCase.Chunk)
                     throw new RpcException(new Status(StatusCode.InvalidArgument, "only payload chunks may follow a result's header"));
                 upload.Append(requestStream.Current.Chunk.Span);
+                transfer.Progressed();
             }
+            return upload.Complete().ToWire();
         }
-        finally
+        catch (OperationCanceledException) when (transfer.Stalled)
         {
-            server.Transfers.Release();
+            throw Stalled("the result's upload");
         }
-        return upload.Complete().ToWire();
     }
 
     /// <summary>Protocol problems become statuses the site's client understands.</summary>

@@ -42,7 +42,7 @@ public sealed class FederationServer : IAsyncDisposable
         _clock = clock ?? TimeProvider.System;
         _workspaceLock = WorkspaceLock.Acquire(options.Workspace, _clock);
         Sites = new SiteRegistry(options.HeartbeatTimeout, _clock);
-        Transfers = new SemaphoreSlim(options.MaxConcurrentTransfers);
+        Transfers = new TransferLimits(options);
         Directory.CreateDirectory(JobsFolder);
         Audit = new AuditLog(Path.Combine(options.Workspace, AuditLog.FileName), _clock);
     }
@@ -51,8 +51,8 @@ public sealed class FederationServer : IAsyncDisposable
 
     public AuditLog Audit { get; }
 
-    /// <summary>Taken around every payload transfer on the network (see <see cref="ServerOptions.MaxConcurrentTransfers"/>).</summary>
-    public SemaphoreSlim Transfers { get; }
+    /// <summary>Taken around every payload transfer on the network.</summary>
+    public TransferLimits Transfers { get; }
 
     /// <summary>Raised (on the job's thread) after every round is committed, and when a job ends.</summary>
     public event Action<JobState>? RoundClosed;

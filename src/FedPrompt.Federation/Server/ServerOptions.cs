@@ -13,6 +13,11 @@ public sealed record ServerOptions
     /// <summary>Payloads streamed at once (others wait their turn): what bounds the server's transfer
     /// buffers when many sites download or upload together.</summary>
     public int MaxConcurrentTransfers { get; init; } = 4;
+    /// <summary>Transfers one site may have open or waiting at once: an honest site has one (two while
+    /// a dropped stream is still being noticed).</summary>
+    public int MaxTransfersPerSite { get; init; } = 2;
+    /// <summary>A transfer that moves no chunk for this long is cancelled and frees its slot.</summary>
+    public TimeSpan TransferIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>The sites the project provisioned (from the server's kit): a job naming another is
     /// refused at submission. Null checks no names (the simulator, kits that do not list sites).</summary>
     public IReadOnlyCollection<string>? ProvisionedSites { get; init; }
