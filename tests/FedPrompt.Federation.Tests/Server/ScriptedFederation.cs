@@ -1,4 +1,8 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using FedPrompt.Federation.Grpc;
+using FedPrompt.Federation.Provisioning;
+using FedPrompt.Federation.Tests.Provisioning;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
@@ -8,30 +12,57 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedPrompt.Federation.Tests.Server;
 
-/// <summary>A server and its scripted sites in process. Its clock never moves, so no heartbeat,
-/// connect timeout or wait_time_after_min_received (120 s) ends a round: only the sites' answers do.</summary>
+/// <summary>A server and its scripted sites: in process, or over real gRPC with mutual TLS on
+/// loopback (each site with its own provisioned certificate). Its clock never moves, so no
+/// heartbeat, connect timeout or wait_time_after_min_received (120 s) ends a round: only the
+/// sites' answers do.</summary>
 public sealed class ScriptedFederation : IAsyncDisposable
 {
     readonly CancellationTokenSource _stop = new();
     readonly List<Task> _sites = [];
+    readonly List<IDisposable> _disposables = [];
+    readonly ProvisionedProject? _project;
+    ServerHost? _host;
 
-    ScriptedFederation(FederationServer server, string jobId)
+    ScriptedFederation(FederationServer server, string jobId, ProvisionedProject? project)
     {
         Server = server;
         JobId = jobId;
+        _project = project;
     }
 
     public FederationServer Server { get; }
     public string JobId { get; }
 
-    public static ScriptedFederation Start(TemporaryDirectory folder, int sites, int rounds, int minClients, JsonObject? settings = null)
+    public static ScriptedFederation Start(TemporaryDirectory folder, int sites, int rounds, int minClients, JsonObject? settings = null, bool overGrpc = false)
     {
         var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites, rounds, minClients, Settings(settings));
         var server = new FederationServer(new ServerOptions { Workspace = Path.Combine(folder.Path, "server"), RetryAfter = TimeSpan.FromMilliseconds(50) },
             NullLoggerFactory.Instance, new ManualClock());
         var jobId = server.Submit("test", "synthetic", JobDefinition.Zip(job)).JobId;
+        var federation = new ScriptedFederation(server, jobId, overGrpc ? new ProvisionedProject("scripted", port: LoopbackPort.Free(), sites: sites) : null);
+        if (federation._project is { } project)
+        {
+            var kit = federation.Kit("server");
+            federation._host = ServerHost.StartAsync(server, kit, IPAddress.Loopback, project.Definition.Server.Port, NullLoggerFactory.Instance).GetAwaiter().GetResult();
+        }
         server.Start();
-        return new ScriptedFederation(server, jobId);
+        return federation;
+    }
+
+    StartupKit Kit(string participant)
+    {
+        var kit = _project!.LoadKit(participant);
+        _disposables.Add(kit);
+        return kit;
+    }
+
+    IFederationClient Connect(string site)
+    {
+        if (_project is null) return new InProcessFederationClient(Server, site);
+        var channel = Channels.ToServer(Kit(site));
+        _disposables.Add(channel);
+        return new GrpcFederationClient(new Protocol.Federation.FederationClient(channel), 1 << 20);
     }
 
     /// <param name="extra">The server app's settings beyond a 120 s wait_time_after_min_received.</param>
@@ -49,7 +80,7 @@ public sealed class ScriptedFederation : IAsyncDisposable
     {
         foreach (var learner in learners)
         {
-            IFederationClient client = new InProcessFederationClient(Server, learner.Site);
+            var client = Connect(learner.Site);
             var executor = new SiteExecutor(learner, connect?.Invoke(learner.Site, client) ?? client, NullLogger.Instance);
             _sites.Add(Task.Run(() => executor.RunAsync(_stop.Token)));
         }
@@ -61,6 +92,9 @@ public sealed class ScriptedFederation : IAsyncDisposable
     {
         _stop.Cancel();
         await Task.WhenAll(_sites);
+        if (_host is not null) await _host.DisposeAsync();
         await Server.DisposeAsync();
+        foreach (var disposable in _disposables) disposable.Dispose();
+        _project?.Dispose();
     }
 }
