@@ -13,7 +13,6 @@ public sealed class CoordinateMedian : IAggregationStrategy
 
     sealed class Round(ModelState global) : HeldRound(global)
     {
-        protected override IReadOnlyList<double[]> Combine() =>
-            CoordinateWise(sorted => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2);
+        protected override IReadOnlyList<double[]> Combine() => CoordinateWise(Median.OfSorted);
     }
 }

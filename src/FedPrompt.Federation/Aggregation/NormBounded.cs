@@ -38,12 +38,7 @@ public sealed class NormBounded(IAggregationStrategy inner, double multiple) : I
 
         public ModelState Finish()
         {
-            var norms = _held.Select(h => h.Norm).Order().ToList();
-            if (norms.Count > 0)
-            {
-                double median = norms.Count % 2 == 1 ? norms[norms.Count / 2] : (norms[norms.Count / 2 - 1] + norms[norms.Count / 2]) / 2;
-                _bound = multiple * median;
-            }
+            if (_held.Count > 0) _bound = multiple * Median.Of(_held.Select(h => h.Norm));
             foreach (var (update, weight, norm) in _held)
             {
                 if (norm > _bound)

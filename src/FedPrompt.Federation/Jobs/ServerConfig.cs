@@ -10,11 +10,22 @@ public sealed record ServerConfig
     public double WaitTimeAfterMinReceived { get; init; } = 10;
     /// <summary>Seconds a round may take before it closes with what it has (0: no limit).</summary>
     public double TrainTimeout { get; init; }
-    /// <summary>How the round's updates are combined: <c>fedavg</c> (weighted by steps, the reference's),
-    /// or one robust to dishonest sites: <c>median</c>, <c>trimmed_mean</c>, <c>multi_krum</c>.</summary>
+    /// <summary>How the round's updates are combined: <c>fedavg</c> (weighted by steps, the reference's);
+    /// a server optimizer on FedAvg's mean: <c>fedavgm</c>, <c>fedadagrad</c>, <c>fedadam</c>,
+    /// <c>fedyogi</c>; or one robust to dishonest sites: <c>median</c>, <c>trimmed_mean</c>, <c>multi_krum</c>.</summary>
     public string Strategy { get; init; } = "fedavg";
     /// <summary>How many dishonest sites trimmed_mean and multi_krum must withstand (f).</summary>
     public int ByzantineSites { get; init; } = 1;
+    /// <summary>The server optimizer's η (default 1 for fedavgm, 0.1 for the adaptive ones, Flower's).</summary>
+    public double? ServerLearningRate { get; init; }
+    /// <summary>fedavgm's momentum β.</summary>
+    public double ServerMomentum { get; init; } = 0.9;
+    /// <summary>The adaptive optimizers' β₁, β₂ and τ (Flower's defaults).</summary>
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.99;
+    public double Tau { get; init; } = 1e-9;
+
+    public double EffectiveServerLearningRate() => ServerLearningRate ?? (Strategy == "fedavgm" ? 1.0 : 0.1);
     /// <summary>Differential privacy for the updates (central: the server clips and noises; local: each site does).</summary>
     public Privacy.PrivacySettings? Privacy { get; init; }
     /// <summary>Pairwise-masked secure aggregation: the server learns only the sum of the updates.</summary>
@@ -25,7 +36,7 @@ public sealed record ServerConfig
     /// down to it (<see cref="Aggregation.NormBounded"/>); 0 turns the bound off.</summary>
     public double UpdateNormBound { get; init; } = 3;
 
-    public static readonly IReadOnlyList<string> Strategies = ["fedavg", "median", "trimmed_mean", "multi_krum"];
+    public static readonly IReadOnlyList<string> Strategies = ["fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi", "median", "trimmed_mean", "multi_krum"];
 
     public ServerConfig Validated(string origin, int sites)
     {
@@ -38,6 +49,10 @@ public sealed record ServerConfig
         Require(WaitTimeAfterMinReceived >= 0, $"wait_time_after_min_received must be ≥ 0 (got {WaitTimeAfterMinReceived})");
         Require(TrainTimeout >= 0, $"train_timeout must be ≥ 0 (got {TrainTimeout})");
         Require(Strategies.Contains(Strategy), $"strategy \"{Strategy}\" is unknown (known: {string.Join(", ", Strategies)})");
+        Require(ServerLearningRate is null || ServerLearningRate > 0, $"server_learning_rate must be > 0 (got {ServerLearningRate})");
+        Require(ServerMomentum is >= 0 and < 1, $"server_momentum must be in [0, 1) (got {ServerMomentum})");
+        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, $"beta1 and beta2 must be in [0, 1) (got {Beta1}, {Beta2})");
+        Require(Tau > 0, $"tau must be > 0 (got {Tau})");
         Require(ByzantineSites >= 0, $"byzantine_sites must be ≥ 0 (got {ByzantineSites})");
         Require(Strategy != "trimmed_mean" || MinClients >= 2 * ByzantineSites + 1,
             $"trimmed_mean with byzantine_sites {ByzantineSites} needs min_clients ≥ {2 * ByzantineSites + 1} (got {MinClients})");

@@ -164,6 +164,10 @@ public sealed class FederationServer : IAsyncDisposable
         IAggregationStrategy strategy = job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy))
             : job.Server.Strategy switch
             {
+                "fedavgm" => new FedAvgM(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.ServerMomentum),
+                "fedadagrad" => new FedAdagrad(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.Beta1, job.Server.Tau),
+                "fedadam" => new FedAdam(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.Beta1, job.Server.Beta2, job.Server.Tau),
+                "fedyogi" => new FedYogi(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.Beta1, job.Server.Beta2, job.Server.Tau),
                 "median" => new CoordinateMedian(),
                 "trimmed_mean" => new TrimmedMean(job.Server.ByzantineSites),
                 "multi_krum" => new MultiKrum(job.Server.ByzantineSites),

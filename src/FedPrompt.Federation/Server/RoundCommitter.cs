@@ -1,3 +1,4 @@
+using FedPrompt.Federation.Aggregation;
 using System.Text.Json;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Models;
@@ -25,7 +26,7 @@ public sealed class RoundCommitter(JobDefinition job, JobStore store, AuditLog a
             .OrderBy(s => s.Site, StringComparer.Ordinal).ToList();
         double? loss = WeightedMean(sites, "validation_loss");
         double? accuracy = WeightedMean(sites, "validation_accuracy");
-        double? median = Median(sites, "validation_loss");
+        double? median = MedianOf(sites, "validation_loss");
         var record = new RoundRecord(round.Number, next is not null ? "train" : "validate", sites, round.Rejected.ToList(), loss, accuracy, clock.GetUtcNow(),
             next is not null ? RoundMetrics(round.Number, aggregation) : null, median);
 
@@ -109,12 +110,11 @@ public sealed class RoundCommitter(JobDefinition job, JobStore store, AuditLog a
         return reported.Sum(s => Weight(s) * s.Metrics[metric]) / reported.Sum(Weight);
     }
 
-    /// <summary>The median of a metric the sites reported (the mean of the middle two for an even count).</summary>
-    static double? Median(IReadOnlyList<SiteRecord> sites, string metric)
+    /// <summary>The median of a metric the sites reported.</summary>
+    static double? MedianOf(IReadOnlyList<SiteRecord> sites, string metric)
     {
-        var values = sites.Where(s => s.Metrics.ContainsKey(metric)).Select(s => s.Metrics[metric]).Order().ToList();
-        if (values.Count == 0) return null;
-        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+        var values = sites.Where(s => s.Metrics.ContainsKey(metric)).Select(s => s.Metrics[metric]).ToList();
+        return values.Count == 0 ? null : Median.Of(values);
     }
 
     /// <summary>What makes the server's global and best models p-tuning artefacts: the encoder's

@@ -21,13 +21,16 @@ public class RestartTests
         public Task<ResultVerdict> SubmitResultAsync(SiteResult header, byte[]? payload, CancellationToken cancel) => Inner.SubmitResultAsync(header, payload, cancel);
     }
 
-    [Fact]
-    public async Task AServerStoppedAfterARoundResumesAtTheNextOne()
+    [Theory]
+    [InlineData("fedavg")]
+    [InlineData("fedadam")]
+    public async Task AServerStoppedAfterARoundResumesAtTheNextOne(string strategy)
     {
         using var folder = new TemporaryDirectory();
         var data = Path.Combine(folder.Path, "data");
         TestJobs.WriteData(data, sites: 2);
-        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 4, minClients: 2);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 4, minClients: 2,
+            new System.Text.Json.Nodes.JsonObject { ["strategy"] = strategy });
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
         var options = new ServerOptions { Workspace = Path.Combine(folder.Path, "server"), RetryAfter = TimeSpan.FromMilliseconds(50) };
 
@@ -62,5 +65,9 @@ public class RestartTests
         // Every round once, none repeated or lost: rounds 0–3 trained, round 4 validated.
         Assert.Equal([0, 1, 2, 3, 4], state.Rounds.Select(r => r.Round));
         Assert.All(state.Rounds, r => Assert.Equal(2, r.Sites.Count));
+        // A server optimizer kept its state beside the job: the last two rounds' (3 and 2).
+        if (strategy != "fedavg")
+            Assert.Equal(["r2.safetensors", "r3.safetensors"],
+                Directory.GetFiles(Path.Combine(options.Workspace, "jobs", jobId, "server-optimizer")).Select(Path.GetFileName).Order());
     }
 }
