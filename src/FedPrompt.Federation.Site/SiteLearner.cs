@@ -54,6 +54,7 @@ public sealed class SiteLearner(string site, LanguageModel model, string dataFol
     {
         var session = SessionFor(jobId);
         var metrics = Validate(jobId, global);
+        session.Trainer.AnchorAtCurrentWeights();
         int stepsBefore = session.Trainer.Step;
         double trainLoss = 0;
         for (int epoch = 0; epoch < session.Settings.Epochs; epoch++)

@@ -14,6 +14,9 @@ public sealed record TrainingOptions
     public int GlobalBatchSize { get; init; } = 64;
     public int MicroBatchSize { get; init; } = 4;
     public long Seed { get; init; } = 1234;
+    /// <summary>FedProx's μ (Li et al. 2020): in a federated round, μ/2·‖w − w_global‖² is added to the
+    /// site's loss, keeping its local steps near the global model; 0 is FedAvg's local training.</summary>
+    public double ProximalMu { get; init; }
 
     public int MicroBatchesPerStep => GlobalBatchSize / MicroBatchSize;
 
@@ -29,6 +32,7 @@ public sealed record TrainingOptions
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "betas must be in [0, 1)");
         Require(WarmupSteps >= 0 && MaxSteps > 0, "warmup steps must be ≥ 0 and max steps positive");
         Require(WarmupSteps < MaxSteps, $"warmup ({WarmupSteps} steps) must be shorter than max_steps ({MaxSteps})");
+        Require(ProximalMu >= 0, $"proximal_mu must be ≥ 0 (got {ProximalMu})");
         Require(GradientClip > 0, $"gradient clip must be positive (got {GradientClip})");
         Require(MicroBatchSize > 0 && GlobalBatchSize >= MicroBatchSize && GlobalBatchSize % MicroBatchSize == 0,
             $"global batch {GlobalBatchSize} must be a positive multiple of the micro-batch {MicroBatchSize}");

@@ -43,6 +43,31 @@ public sealed class PromptTrainer
         _schedule = new WarmupCosineSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, options.MinLearningRate);
     }
 
+    /// <summary>FedProx's anchor: the global model of the round in progress, or null outside federation.</summary>
+    Tensor[]? _anchor;
+
+    /// <summary>Takes the encoder's weights now (the round's global model, just loaded) as the point
+    /// FedProx's proximal term pulls towards, until the next call.</summary>
+    public void AnchorAtCurrentWeights()
+    {
+        if (_options.ProximalMu == 0) return;
+        foreach (var old in _anchor ?? []) old.Dispose();
+        using (no_grad()) _anchor = _model.Encoder.parameters().Select(p => p.detach().clone()).ToArray();
+    }
+
+    /// <summary>Adds the gradient of μ/2·‖w − anchor‖², μ·(w − anchor), to each weight's gradient:
+    /// once per optimizer step (the term belongs to the step's loss, not to each micro-batch's), in
+    /// fp32 like the weights, and before clipping, as if it were part of the loss. The reported
+    /// training loss stays the task's own.</summary>
+    internal void AddProximalGradient()
+    {
+        if (_anchor is null) return;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (weight, anchor) in _model.Encoder.parameters().Zip(_anchor))
+            weight.grad?.add_(weight - anchor, alpha: _options.ProximalMu);
+    }
+
     /// <summary>Optimizer steps taken so far (the schedule's position).</summary>
     public int Step => Position.Step;
     public int EpochsDone => Position.EpochsDone;
@@ -102,6 +127,7 @@ public sealed class PromptTrainer
                 loss.backward();
                 stepLoss += loss.item<float>();
             }
+            AddProximalGradient();
             nn.utils.clip_grad_norm_(_model.Encoder.parameters(), _options.GradientClip);
             _optimizer.step();
             Position = Position with

@@ -95,16 +95,19 @@ public class SimulatorTests
     }
 
     [Theory]
-    [InlineData("mlp")]
-    [InlineData("lstm")]
-    [InlineData("embedding")]
-    [InlineData("deep")]
-    public async Task EveryEncoderFamilyFederates(string encoder)
+    [InlineData("mlp", 0.0)]
+    [InlineData("lstm", 0.0)]
+    [InlineData("embedding", 0.0)]
+    [InlineData("deep", 0.0)]
+    [InlineData("deep", 0.1)]
+    public async Task EveryEncoderFamilyFederatesWithOrWithoutFedProx(string encoder, double proximalMu)
     {
         using var folder = new TemporaryDirectory();
         var data = Path.Combine(folder.Path, "data");
         TestJobs.WriteData(data, sites: 2);
-        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 2, minClients: 2, tuning: TestJobs.Tuning(encoder));
+        var tuning = TestJobs.Tuning(encoder);
+        tuning["training"]!["proximal_mu"] = proximalMu;
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 2, minClients: 2, tuning: tuning);
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
         var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
         var options = new SimulationOptions
