@@ -14,6 +14,16 @@ public sealed record ServerConfig
     /// a server optimizer on FedAvg's mean: <c>fedavgm</c>, <c>fedadagrad</c>, <c>fedadam</c>,
     /// <c>fedyogi</c>; or one robust to dishonest sites: <c>median</c>, <c>trimmed_mean</c>, <c>multi_krum</c>.</summary>
     public string Strategy { get; init; } = "fedavg";
+    /// <summary>Client sampling (Flower's fraction_fit / min_fit_clients): each training round asks
+    /// max(min_clients, min_train_sites, ⌈fraction_train × sites⌉) of the job's sites, drawn from
+    /// sampling_seed and the round number; the others wait. Final validation asks every site.</summary>
+    public double FractionTrain { get; init; } = 1;
+    public int MinTrainSites { get; init; }
+    public long SamplingSeed { get; init; } = 1234;
+
+    /// <summary>How many of <paramref name="sites"/> a training round draws.</summary>
+    public int SampleSize(int sites) => Math.Min(sites, Math.Max(Math.Max(MinClients, MinTrainSites), (int)Math.Ceiling(FractionTrain * sites - 1e-9)));
+
     /// <summary>How many dishonest sites trimmed_mean and multi_krum must withstand (f).</summary>
     public int ByzantineSites { get; init; } = 1;
     /// <summary>The server optimizer's η (default 1 for fedavgm, 0.1 for the adaptive ones, Flower's).</summary>
@@ -53,6 +63,8 @@ public sealed record ServerConfig
         Require(ServerMomentum is >= 0 and < 1, $"server_momentum must be in [0, 1) (got {ServerMomentum})");
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, $"beta1 and beta2 must be in [0, 1) (got {Beta1}, {Beta2})");
         Require(Tau > 0, $"tau must be > 0 (got {Tau})");
+        Require(FractionTrain is > 0 and <= 1, $"fraction_train must be in (0, 1] (got {FractionTrain})");
+        Require(MinTrainSites >= 0 && MinTrainSites <= sites, $"min_train_sites must be between 0 and the job's {sites} sites (got {MinTrainSites})");
         Require(ByzantineSites >= 0, $"byzantine_sites must be ≥ 0 (got {ByzantineSites})");
         Require(Strategy != "trimmed_mean" || MinClients >= 2 * ByzantineSites + 1,
             $"trimmed_mean with byzantine_sites {ByzantineSites} needs min_clients ≥ {2 * ByzantineSites + 1} (got {MinClients})");

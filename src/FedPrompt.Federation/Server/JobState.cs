@@ -22,7 +22,7 @@ public sealed record SiteRecord(string Site, long Steps, IReadOnlyDictionary<str
 /// which picks the best model (one site's report cannot move a median of three).</summary>
 public sealed record RoundRecord(int Round, string Kind, IReadOnlyList<SiteRecord> Sites, IReadOnlyList<string> Rejected,
     double? ValidationLoss, double? ValidationAccuracy, DateTimeOffset Closed, IReadOnlyDictionary<string, double>? Aggregation = null,
-    double? MedianValidationLoss = null);
+    double? MedianValidationLoss = null, IReadOnlyList<string>? Drawn = null);
 
 /// <summary>
 /// Everything needed to resume a job after a server restart; written atomically after every round

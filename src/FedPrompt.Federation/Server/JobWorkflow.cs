@@ -82,14 +82,14 @@ public sealed partial class JobWorkflow
             while (State.NextRound < _job.Server.NumRounds)
             {
                 var round = Open(training: true);
-                await UntilAsync(() => round.CanClose(_job.Server, _job.Meta.Sites, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
+                await UntilAsync(() => round.CanClose(_job.Server, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
                 var next = _job.Server.SecureAggregation ? await SecureAggregateAsync(round, cancel) : round.Aggregation!.Finish();
                 Close(round, Finite(round, next), round.Aggregation?.Metrics ?? new Dictionary<string, double>());
             }
             if (!State.FinalValidationDone)
             {
                 var validation = Open(training: false);
-                await UntilAsync(() => validation.CanClose(_job.Server, _job.Meta.Sites, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
+                await UntilAsync(() => validation.CanClose(_job.Server, _sites.IsAlive, _setup.LeftOut, _clock.GetUtcNow()), cancel);
                 Close(validation, null, new Dictionary<string, double>());
             }
             End(JobStatuses.Finished, null);
@@ -145,10 +145,13 @@ public sealed partial class JobWorkflow
         lock (_gate)
         {
             int number = _state.NextRound;
-            _round = new RoundInProgress(number, training, training && !_job.Server.SecureAggregation ? _strategy.BeginRound(_global!, JobId, number) : null, _clock.GetUtcNow());
+            var sites = training ? SiteSampling.Draw(_job.Server, _job.Meta.Sites.Where(s => _setup.LeftOut(s) is null).ToList(), number) : _job.Meta.Sites;
+            _round = new RoundInProgress(number, training, sites,
+                training && !_job.Server.SecureAggregation ? _strategy.BeginRound(_global!, JobId, number) : null, _clock.GetUtcNow());
             _secure = null;
             _board.NewRound();
-            _log.LogInformation("job {Job}: round {Round} {What}", JobId, number, training ? $"of {_job.Server.NumRounds} started" : "(final validation) started");
+            _log.LogInformation("job {Job}: round {Round} {What}{Drawn}", JobId, number, training ? $"of {_job.Server.NumRounds} started" : "(final validation) started",
+                sites.Count < _job.Meta.Sites.Count ? $" with {string.Join(", ", sites)}" : "");
             return _round;
         }
     }
@@ -236,7 +239,7 @@ public sealed partial class JobWorkflow
             if (_over || !_job.Meta.Sites.Contains(site) || _setup.LeftOut(site) is not null || _board.IsBusy(site, session)) return null;
             if (!_board.IsConfigured(site, session)) return _board.Issue(site, session, SiteTaskKind.Configure, _state.NextRound, config: _siteTaskConfig);
             if (_secure is not null) return _secure.NextTask(site, session, _board);
-            if (_round is null || _round.Closed || _round.HasAnswered(site)) return null;
+            if (_round is null || _round.Closed || _round.HasAnswered(site) || !_round.Sites.Contains(site)) return null;
             return _round.Training
                 ? _board.Issue(site, session, SiteTaskKind.Train, _round.Number, _globalPayload, complete: t => t with { SecureAggregation = _job.Server.SecureAggregation })
                 : _board.Issue(site, session, SiteTaskKind.Validate, _round.Number, _globalPayload);
@@ -251,7 +254,8 @@ public sealed partial class JobWorkflow
 
     string Activity(string site) =>
         _setup.LeftOut(site) is { } why ? $"left out: {why}"
-        : _board.Activity(site) ?? (_round?.HasAnswered(site) == true ? $"answered round {_state.NextRound}" : "waiting for a task");
+        : _board.Activity(site) ?? (_round?.HasAnswered(site) == true ? $"answered round {_state.NextRound}"
+            : _round is { } round && !round.Sites.Contains(site) ? $"not drawn for round {round.Number}" : "waiting for a task");
 
     /// <summary>Whether the site should keep working on this task (heartbeats ask).</summary>
     public bool Wants(string site, string taskId)

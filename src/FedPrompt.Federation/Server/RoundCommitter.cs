@@ -28,7 +28,8 @@ public sealed class RoundCommitter(JobDefinition job, JobStore store, AuditLog a
         double? accuracy = WeightedMean(sites, "validation_accuracy");
         double? median = MedianOf(sites, "validation_loss");
         var record = new RoundRecord(round.Number, next is not null ? "train" : "validate", sites, round.Rejected.ToList(), loss, accuracy, clock.GetUtcNow(),
-            next is not null ? RoundMetrics(round.Number, aggregation) : null, median);
+            next is not null ? RoundMetrics(round.Number, aggregation) : null, median,
+            round.Sites.Count < job.Meta.Sites.Count ? round.Sites : null);
 
         // The metrics describe the global model the sites received: this round's. Round 0's
         // (the untrained initial model) never counts as best, as in the reference. The median, not

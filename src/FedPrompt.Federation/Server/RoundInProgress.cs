@@ -8,7 +8,8 @@ namespace FedPrompt.Federation.Server;
 /// training round without secure aggregation, folded into the strategy as they arrived), what was
 /// turned away, and when the round may close. Not thread-safe: the workflow's lock guards it.
 /// </summary>
-public sealed class RoundInProgress(int number, bool training, IRoundAggregation? aggregation, DateTimeOffset started)
+/// <param name="sites">The sites asked this round: the ones drawn for a training round, all the job's for the final validation.</param>
+public sealed class RoundInProgress(int number, bool training, IReadOnlyList<string> sites, IRoundAggregation? aggregation, DateTimeOffset started)
 {
     readonly Dictionary<string, SiteRecord> _accepted = new(StringComparer.Ordinal);
     readonly HashSet<string> _answered = new(StringComparer.Ordinal);
@@ -22,6 +23,7 @@ public sealed class RoundInProgress(int number, bool training, IRoundAggregation
     public bool Training { get; } = training;
     /// <summary>Null in a validation round and when secure aggregation sums the updates instead.</summary>
     public IRoundAggregation? Aggregation { get; } = aggregation;
+    public IReadOnlyList<string> Sites { get; } = sites;
     public IReadOnlyDictionary<string, SiteRecord> Accepted => _accepted;
     public IReadOnlyList<string> Rejected => _rejected;
     /// <summary>Set once <see cref="CanClose"/> said yes: the round takes no more tasks or results
@@ -58,20 +60,20 @@ public sealed class RoundInProgress(int number, bool training, IRoundAggregation
     /// or train_timeout expired with fewer than min_clients accepted.
     /// </summary>
     /// <param name="leftOut">Why a site was left out of the job, or null for a site in it.</param>
-    public bool CanClose(ServerConfig server, IReadOnlyList<string> sites, Func<string, bool> alive, Func<string, string?> leftOut, DateTimeOffset now)
+    public bool CanClose(ServerConfig server, Func<string, bool> alive, Func<string, string?> leftOut, DateTimeOffset now)
     {
         int accepted = _accepted.Count;
         if (accepted >= server.MinClients) _minReached ??= now;
         bool timedOut = TimeoutAt(server) is { } timeout && now >= timeout;
         if (accepted >= server.MinClients)
         {
-            bool everyLiveSiteAnswered = sites.All(s => _answered.Contains(s) || !alive(s) || leftOut(s) is not null);
+            bool everyLiveSiteAnswered = Sites.All(s => _answered.Contains(s) || !alive(s) || leftOut(s) is not null);
             if (everyLiveSiteAnswered || now >= WaitedAt(server) || timedOut) return Closed = true;
         }
         // A site gone without answering may come back and answer; one that answered is not asked again this round.
-        if (sites.All(s => _answered.Contains(s) || leftOut(s) is not null))
+        if (Sites.All(s => _answered.Contains(s) || leftOut(s) is not null))
             throw new JobStopping(JobStatuses.Failed, $"{Name}: {accepted} of min_clients {server.MinClients} results, no site left to answer; "
-                + string.Join("; ", sites.Where(s => !_accepted.ContainsKey(s)).Select(s => $"{s}: {(leftOut(s) is { } why ? $"left out: {why}" : _lost[s])}")));
+                + string.Join("; ", Sites.Where(s => !_accepted.ContainsKey(s)).Select(s => $"{s}: {(leftOut(s) is { } why ? $"left out: {why}" : _lost[s])}")));
         if (timedOut)
             throw new JobStopping(JobStatuses.Failed, $"round {Number}: {accepted} of min_clients {server.MinClients} results within train_timeout {server.TrainTimeout} s");
         return false;

@@ -44,6 +44,7 @@ public class JobDefinitionTests
         { "trimming more than there is", (_, s, _) => { s["strategy"] = "trimmed_mean"; s["byzantine_sites"] = 2; }, "trimmed_mean with byzantine_sites 2 needs min_clients ≥ 5" },
         { "a server optimizer without a step", (_, s, _) => { s["strategy"] = "fedadam"; s["server_learning_rate"] = 0; }, "server_learning_rate must be > 0" },
         { "momentum of one", (_, s, _) => { s["strategy"] = "fedavgm"; s["server_momentum"] = 1; }, "server_momentum must be in [0, 1)" },
+        { "no sites drawn", (_, s, _) => s["fraction_train"] = 0, "fraction_train must be in (0, 1]" },
         { "a robust strategy with secure aggregation", (_, s, _) => { s["strategy"] = "median"; s["secure_aggregation"] = true; }, "strategy median needs each update" },
         { "missing train file", (_, _, s) => s.Remove("train"), "app_site/config.json: invalid" },
         { "bad template", (_, _, s) => s["tuning"]!["template"]!["virtual_token_splits"] = new JsonArray(3), "sum to 3, not total_virtual_tokens 4" },

@@ -39,8 +39,18 @@ public class JobSiteGuardTests
 
         Assert.Equal([new JobSiteState("site-1", "never connected", "waiting for a task"), new JobSiteState("site-2", "never connected", "waiting for a task")],
             server.JobSites(jobId));
-        clock.Advance(TimeSpan.FromMinutes(5));
-        var state = await server.WhenOver(jobId).WaitAsync(TimeSpan.FromMinutes(1));
+        // Still waiting a second before the timeout; then the clock moves on in steps (a timer the
+        // workflow is just arming when the clock jumps would be due only after the jump).
+        clock.Advance(TimeSpan.FromSeconds(299));
+        await Task.Delay(200);
+        Assert.Equal(JobStatuses.Running, server.Job(jobId)!.Status);
+        var over = server.WhenOver(jobId);
+        for (int second = 0; second < 60 && !over.IsCompleted; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(over, Task.Delay(100));
+        }
+        var state = await over.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(JobStatuses.Failed, state.Status);
         Assert.Equal("fewer than min_clients 2 of its sites were connected for 300 s (site-1 never connected, site-2 never connected)", state.Message);

@@ -1,3 +1,4 @@
+using FedPrompt.Federation.Jobs;
 using System.Collections.Concurrent;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Messages;
@@ -149,5 +150,31 @@ public class SimulatorTests
         Assert.Equal(JobStatuses.Finished, state.Status);
         // Rounds 0 and 1 trained, round 2 validated, then the end (with the same rounds).
         Assert.Equal([(1, JobStatuses.Running), (2, JobStatuses.Running), (3, JobStatuses.Running), (3, JobStatuses.Finished)], heard);
+    }
+
+    [Fact]
+    public async Task FiftySitesShareOneModelAndEachRoundTrainsTheTenPercentDrawn()
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 50);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 50, rounds: 2, minClients: 2,
+            new System.Text.Json.Nodes.JsonObject { ["fraction_train"] = 0.1, ["wait_time_after_min_received"] = 60 });
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var options = new SimulationOptions { JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data };
+
+        var (state, _) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        var definition = JobDefinition.Load(job);
+        foreach (var round in state.Rounds.Where(r => r.Kind == "train"))
+        {
+            Assert.Equal(5, round.Drawn!.Count);
+            Assert.Equal(SiteSampling.Draw(definition.Server, definition.Meta.Sites, round.Round), round.Drawn);
+            Assert.Equal(round.Drawn, round.Sites.Select(s => s.Site));
+        }
+        // The final validation asks every site.
+        Assert.Equal(50, state.Rounds[^1].Sites.Count);
+        Assert.Null(state.Rounds[^1].Drawn);
     }
 }
