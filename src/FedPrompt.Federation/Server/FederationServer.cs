@@ -1,4 +1,3 @@
-using FedPrompt.Federation.Aggregation;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Wire;
@@ -133,7 +132,7 @@ public sealed class FederationServer : IAsyncDisposable
         var store = Store(jobId);
         var state = store.LoadState();
         var job = JobDefinition.Load(store.JobFolder);
-        return new JobWorkflow(state, job, store, _options, Sites, Strategy(job, store), _logs.CreateLogger("job"), _clock, Audit,
+        return new JobWorkflow(state, job, store, _options, Sites, JobStrategy.For(job, store), _logs.CreateLogger("job"), _clock, Audit,
             s =>
             {
                 lock (_gate) _jobs[s.JobId] = s;
@@ -155,25 +154,6 @@ public sealed class FederationServer : IAsyncDisposable
                 _log.LogError(e, "job {Job}: a RoundClosed listener failed", state.JobId);
             }
         }
-    }
-
-    /// <summary>The job's strategy (with central privacy DP-FedAvg, keyed by the job's own secret kept
-    /// beside its state); each update bounded by the round's median norm unless the job turns that off.</summary>
-    static IAggregationStrategy Strategy(JobDefinition job, JobStore store)
-    {
-        IAggregationStrategy strategy = job.Server.Privacy is { Mode: Privacy.PrivacyMode.Central } privacy ? new DpFedAvg(privacy, store.NoiseKey(privacy))
-            : job.Server.Strategy switch
-            {
-                "fedavgm" => new FedAvgM(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.ServerMomentum),
-                "fedadagrad" => new FedAdagrad(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.Beta1, job.Server.Tau),
-                "fedadam" => new FedAdam(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.Beta1, job.Server.Beta2, job.Server.Tau),
-                "fedyogi" => new FedYogi(store.Folder, job.Server.EffectiveServerLearningRate(), job.Server.Beta1, job.Server.Beta2, job.Server.Tau),
-                "median" => new CoordinateMedian(),
-                "trimmed_mean" => new TrimmedMean(job.Server.ByzantineSites),
-                "multi_krum" => new MultiKrum(job.Server.ByzantineSites),
-                _ => new FedAvg(),
-            };
-        return job.Server.UpdateNormBound > 0 ? new NormBounded(strategy, job.Server.UpdateNormBound) : strategy;
     }
 
     /// <summary>Sites silent past the heartbeat timeout are declared gone and lose their task.</summary>
