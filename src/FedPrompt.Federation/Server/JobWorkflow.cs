@@ -75,10 +75,7 @@ public sealed partial class JobWorkflow
         {
             // Not published: the server's listeners hear of committed rounds and of the job's end.
             lock (_gate) _state = _committer.Started(_state);
-            // The sites set up; a quorum of them must agree on the job's identity within the connect timeout.
-            var agreeBy = _clock.GetUtcNow() + _options.SiteConnectTimeout;
-            await UntilAsync(() => _global is not null || (_clock.GetUtcNow() >= agreeBy ? throw new JobStopping(JobStatuses.Failed,
-                $"no {_setup.Quorum} of the job's sites agreed on its base model, initial encoder and answers within {_options.SiteConnectTimeout.TotalSeconds:0} s: {_setup.Proposals()}") : false), cancel, agreeBy);
+            await SitesAgreeAsync(cancel);
             while (State.NextRound < _job.Server.NumRounds)
             {
                 var round = Open(training: true);
@@ -108,6 +105,17 @@ public sealed partial class JobWorkflow
             _log.LogError(e, "job {Job}: the workflow failed", JobId);
             End(JobStatuses.Failed, $"the server's workflow failed: {e.GetType().Name}: {e.Message}");
         }
+    }
+
+    /// <summary>The sites set up; a quorum of them must agree on the job's identity (which makes the
+    /// round-0 global model) within the connect timeout.</summary>
+    Task SitesAgreeAsync(CancellationToken cancel)
+    {
+        var by = _clock.GetUtcNow() + _options.SiteConnectTimeout;
+        return UntilAsync(() => _global is not null || (_clock.GetUtcNow() >= by
+            ? throw new JobStopping(JobStatuses.Failed, $"no {_setup.Quorum} of the job's sites agreed on its base model, initial encoder and answers "
+                + $"within {_options.SiteConnectTimeout.TotalSeconds:0} s: {_setup.Proposals()}")
+            : false), cancel, by);
     }
 
     /// <summary>The sites have trained and hold their updates: they key, mask and send them, and the
