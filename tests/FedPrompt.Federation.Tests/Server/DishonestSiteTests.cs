@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Models;
 using FedPrompt.Federation.Server;
+using FedPrompt.Federation.Site;
 using FedPrompt.Testing;
 
 namespace FedPrompt.Federation.Tests.Server;
@@ -19,14 +20,15 @@ public class DishonestSiteTests
     const float Honest = 0.01f;
 
     static async Task<(JobState State, ModelState Global, IReadOnlyList<AuditEntry> Audit)> Run(bool overGrpc,
-        Func<SiteResult, byte[]?, (SiteResult, byte[]?)> lie, float liarUpdate = Honest, JsonObject? server = null, int minClients = 2)
+        Func<SiteResult, byte[]?, (SiteResult, byte[]?)> lie, float liarUpdate = Honest, JsonObject? server = null, int minClients = 2, int sites = 3)
     {
         using var folder = new TemporaryDirectory();
         // Rounds close when every site has answered (the clock never reaches wait_time_after_min_received).
-        await using var federation = ScriptedFederation.Start(folder, sites: 3, rounds: Rounds, minClients, server, overGrpc);
-        federation.Run((site, client) => site == "site-3" ? new LyingClient(client, lie) : client,
-            new ScriptedLearner("site-1") { Update = Honest }, new ScriptedLearner("site-2") { Update = Honest },
-            new ScriptedLearner("site-3") { Update = liarUpdate });
+        await using var federation = ScriptedFederation.Start(folder, sites, rounds: Rounds, minClients, server, overGrpc);
+        // The last site lies; the others are honest.
+        var liar = $"site-{sites}";
+        federation.Run((site, client) => site == liar ? new LyingClient(client, lie) : client,
+            Enumerable.Range(1, sites).Select(i => new ScriptedLearner($"site-{i}") { Update = i == sites ? liarUpdate : Honest }).ToArray<ISiteLearner>());
         var state = await federation.Over();
         var global = ModelState.ReadFile(Path.Combine(federation.Server.Store(federation.JobId).Folder, JobStore.GlobalArtefactFile));
         return (state, global, AuditLog.Read(federation.Server.Audit.Path));
@@ -147,6 +149,19 @@ public class DishonestSiteTests
         Assert.Equal(JobStatuses.Finished, state.Status);
         Assert.All(state.Rounds.Where(r => r.Kind == "train"), r => Assert.Equal(3, r.Sites.Count));
         // Per value the middle of {0.01, 0.01, 3e38} is an honest site's: exactly as without the liar.
+        AsIfHonestOnly(global);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MultiKrumLeavesTheHugeUpdateOutOfFiveSites(bool overGrpc)
+    {
+        var (state, global, _) = await Run(overGrpc, (result, payload) => (result, payload), liarUpdate: 3e38f,
+            server: new JsonObject { ["strategy"] = "multi_krum", ["update_norm_bound"] = 0 }, minClients: 5, sites: 5);
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        Assert.All(state.Rounds.Where(r => r.Kind == "train"), r => Assert.Equal(1, r.Aggregation!["updates_excluded"]));
         AsIfHonestOnly(global);
     }
 }
