@@ -15,7 +15,7 @@ namespace FedPrompt.Federation.Tests.Server;
 /// <summary>A server and its scripted sites: in process, or over real gRPC with mutual TLS on
 /// loopback (each site with its own provisioned certificate). Its clock never moves, so no
 /// heartbeat, connect timeout or wait_time_after_min_received (120 s) ends a round: only the
-/// sites' answers do.</summary>
+/// sites' answers do. The server starts its job once the sites <see cref="Run"/> starts are connected.</summary>
 public sealed class ScriptedFederation : IAsyncDisposable
 {
     readonly CancellationTokenSource _stop = new();
@@ -46,7 +46,6 @@ public sealed class ScriptedFederation : IAsyncDisposable
             var kit = federation.Kit("server");
             federation._host = ServerHost.StartAsync(server, kit, IPAddress.Loopback, project.Definition.Server.Port, NullLoggerFactory.Instance).GetAwaiter().GetResult();
         }
-        server.Start();
         return federation;
     }
 
@@ -84,6 +83,15 @@ public sealed class ScriptedFederation : IAsyncDisposable
             var executor = new SiteExecutor(learner, connect?.Invoke(learner.Site, client) ?? client, NullLogger.Instance);
             _sites.Add(Task.Run(() => executor.RunAsync(_stop.Token)));
         }
+        // The job starts once every scripted site is connected: a round does not wait for a site that
+        // is not, and a test's liar must be in every round however slow its TLS handshake.
+        var connecting = System.Diagnostics.Stopwatch.StartNew();
+        while (!learners.All(l => Server.Sites.IsAlive(l.Site)))
+        {
+            if (connecting.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the scripted sites did not connect within 30 s");
+            Thread.Sleep(10);
+        }
+        Server.Start();
     }
 
     public Task<JobState> Over() => Server.WhenOver(JobId).WaitAsync(TimeSpan.FromMinutes(1));
