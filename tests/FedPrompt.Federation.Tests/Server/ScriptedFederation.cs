@@ -1,12 +1,9 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using FedPrompt.Federation.Grpc;
-using FedPrompt.Federation.Provisioning;
-using FedPrompt.Federation.Tests.Provisioning;
 using FedPrompt.Federation.Jobs;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Simulation;
 using FedPrompt.Federation.Site;
+using FedPrompt.Federation.Tests.Provisioning;
 using FedPrompt.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,15 +17,13 @@ public sealed class ScriptedFederation : IAsyncDisposable
 {
     readonly CancellationTokenSource _stop = new();
     readonly List<Task> _sites = [];
-    readonly List<IDisposable> _disposables = [];
-    readonly ProvisionedProject? _project;
-    ServerHost? _host;
+    readonly LoopbackNetwork? _network;
 
-    ScriptedFederation(FederationServer server, string jobId, ProvisionedProject? project)
+    ScriptedFederation(FederationServer server, string jobId, LoopbackNetwork? network)
     {
         Server = server;
         JobId = jobId;
-        _project = project;
+        _network = network;
     }
 
     public FederationServer Server { get; }
@@ -40,29 +35,10 @@ public sealed class ScriptedFederation : IAsyncDisposable
         var server = new FederationServer(new ServerOptions { Workspace = Path.Combine(folder.Path, "server"), RetryAfter = TimeSpan.FromMilliseconds(50) },
             NullLoggerFactory.Instance, new ManualClock());
         var jobId = server.Submit("test", "synthetic", JobDefinition.Zip(job)).JobId;
-        var federation = new ScriptedFederation(server, jobId, overGrpc ? new ProvisionedProject("scripted", port: LoopbackPort.Free(), sites: sites) : null);
-        if (federation._project is { } project)
-        {
-            var kit = federation.Kit("server");
-            federation._host = ServerHost.StartAsync(server, kit, IPAddress.Loopback, project.Definition.Server.Port, NullLoggerFactory.Instance).GetAwaiter().GetResult();
-        }
-        return federation;
+        return new ScriptedFederation(server, jobId, overGrpc ? LoopbackNetwork.StartAsync(server, "scripted", sites).GetAwaiter().GetResult() : null);
     }
 
-    StartupKit Kit(string participant)
-    {
-        var kit = _project!.LoadKit(participant);
-        _disposables.Add(kit);
-        return kit;
-    }
-
-    IFederationClient Connect(string site)
-    {
-        if (_project is null) return new InProcessFederationClient(Server, site);
-        var channel = Channels.ToServer(Kit(site));
-        _disposables.Add(channel);
-        return new GrpcFederationClient(new Protocol.Federation.FederationClient(channel), 1 << 20);
-    }
+    IFederationClient Connect(string site) => _network is null ? new InProcessFederationClient(Server, site) : _network.SiteClient(site);
 
     /// <param name="extra">The server app's settings beyond a 120 s wait_time_after_min_received.</param>
     static JsonObject Settings(JsonObject? extra)
@@ -100,9 +76,7 @@ public sealed class ScriptedFederation : IAsyncDisposable
     {
         _stop.Cancel();
         await Task.WhenAll(_sites);
-        if (_host is not null) await _host.DisposeAsync();
+        if (_network is not null) await _network.DisposeAsync();
         await Server.DisposeAsync();
-        foreach (var disposable in _disposables) disposable.Dispose();
-        _project?.Dispose();
     }
 }

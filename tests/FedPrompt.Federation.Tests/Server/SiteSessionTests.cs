@@ -1,4 +1,3 @@
-using System.Net;
 using FedPrompt.Federation.Grpc;
 using FedPrompt.Federation.Messages;
 using FedPrompt.Federation.Server;
@@ -16,29 +15,18 @@ public sealed class SiteSessionTests : IAsyncLifetime
 {
     readonly TemporaryDirectory _workspace = new();
     readonly ManualClock _clock = new();
-    readonly ProvisionedProject _project = new("sessions", port: LoopbackPort.Free());
-    readonly List<IDisposable> _disposables = [];
     FederationServer _server = null!;
-    ServerHost _host = null!;
+    LoopbackNetwork _network = null!;
 
     public async Task InitializeAsync()
     {
         _server = new FederationServer(new ServerOptions { Workspace = _workspace.Path }, NullLoggerFactory.Instance, _clock);
-        var kit = _project.LoadKit("server");
-        _disposables.Add(kit);
-        _host = await ServerHost.StartAsync(_server, kit, IPAddress.Loopback, _project.Definition.Server.Port, NullLoggerFactory.Instance);
+        _network = await LoopbackNetwork.StartAsync(_server, "sessions");
         _server.Start();
     }
 
     /// <summary>A site process's connection: its own channel, as a second process would have.</summary>
-    GrpcFederationClient SiteProcess(string site)
-    {
-        var kit = _project.LoadKit(site);
-        var channel = Channels.ToServer(kit);
-        _disposables.Add(kit);
-        _disposables.Add(channel);
-        return new GrpcFederationClient(new Protocol.Federation.FederationClient(channel), 1 << 20);
-    }
+    GrpcFederationClient SiteProcess(string site) => _network.SiteClient(site);
 
     static SiteHello Hello(string previousSession = "") => new(Payloads.ProtocolVersion, "", previousSession);
 
@@ -97,10 +85,8 @@ public sealed class SiteSessionTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _host.DisposeAsync();
+        await _network.DisposeAsync();
         await _server.DisposeAsync();
-        foreach (var disposable in _disposables) disposable.Dispose();
-        _project.Dispose();
         _workspace.Dispose();
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using FedPrompt.Federation.Grpc;
 using FedPrompt.Federation.Server;
 using FedPrompt.Federation.Tests.Provisioning;
 using FedPrompt.Testing;
@@ -13,10 +11,8 @@ namespace FedPrompt.Federation.Tests.Server;
 public sealed class TransferLimitTests : IAsyncLifetime
 {
     readonly TemporaryDirectory _workspace = new();
-    readonly ProvisionedProject _project = new("transfers", port: LoopbackPort.Free());
-    readonly List<IDisposable> _disposables = [];
     FederationServer _server = null!;
-    ServerHost _host = null!;
+    LoopbackNetwork _network = null!;
 
     public async Task InitializeAsync()
     {
@@ -24,20 +20,11 @@ public sealed class TransferLimitTests : IAsyncLifetime
         {
             Workspace = _workspace.Path, MaxConcurrentTransfers = 3, MaxTransfersPerSite = 2, TransferIdleTimeout = TimeSpan.FromSeconds(4),
         }, NullLoggerFactory.Instance);
-        var kit = _project.LoadKit("server");
-        _disposables.Add(kit);
-        _host = await ServerHost.StartAsync(_server, kit, IPAddress.Loopback, _project.Definition.Server.Port, NullLoggerFactory.Instance);
+        _network = await LoopbackNetwork.StartAsync(_server, "transfers");
         _server.Start();
     }
 
-    Protocol.Federation.FederationClient Site(string site)
-    {
-        var kit = _project.LoadKit(site);
-        var channel = Channels.ToServer(kit);
-        _disposables.Add(kit);
-        _disposables.Add(channel);
-        return new Protocol.Federation.FederationClient(channel);
-    }
+    Protocol.Federation.FederationClient Site(string site) => _network.Site(site);
 
     [Fact]
     public async Task StalledUploadsAreCappedPerSiteAndCancelledWhileOtherSitesStillGetASlot()
@@ -74,10 +61,8 @@ public sealed class TransferLimitTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _host.DisposeAsync();
+        await _network.DisposeAsync();
         await _server.DisposeAsync();
-        foreach (var disposable in _disposables) disposable.Dispose();
-        _project.Dispose();
         _workspace.Dispose();
     }
 }
