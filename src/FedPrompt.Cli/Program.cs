@@ -1,5 +1,6 @@
 using FedPrompt.Cli;
 using FedPrompt.Cli.Commands;
+using FedPrompt.Cli.Commands.Adapter;
 using FedPrompt.Cli.Commands.Bench;
 using FedPrompt.Cli.Commands.Data;
 using FedPrompt.Cli.Commands.Federation;
@@ -38,6 +39,8 @@ app.Configure(config =>
     commands.Add<TrainCommand>(config, "train", "P-tune a prompt encoder on one site's data");
     commands.Add<EvalCommand>(config, "eval", "Evaluate a trained prompt encoder on a labelled JSONL file");
     commands.Add<PredictCommand>(config, "predict", "Answer new inputs with a trained prompt encoder");
+    commands.Branch(config, "adapter", "LoRA adapters and the formats others read", adapter => adapter
+        .Add<AdapterExportCommand>("export", "Write a trained LoRA adapter as a Hugging Face PEFT folder"));
     commands.Add<ProvisionCommand>(config, "provision", "Create a CA and startup kits for a server, its sites and admins");
     commands.Add<ServerCommand>(config, "server", "Run the federation server (mutual TLS) from its startup kit");
     commands.Add<SiteCommand>(config, "site", "Run a site from its startup kit");

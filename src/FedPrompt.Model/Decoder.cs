@@ -78,7 +78,9 @@ public abstract class Decoder : nn.Module
     /// (left padding); combined with the causal mask.</param>
     /// <param name="computed">Only these positions of a right-padded batch are computed; the output is
     /// zero at the others.</param>
-    public Tensor Forward(Tensor wordEmbeddings, KvCache? cache = null, Tensor? positionIds = null, Tensor? attentionMask = null, RowPrefixes? computed = null)
+    /// <param name="adapters">Additions to the linear layers' outputs for this pass (LoRA).</param>
+    public Tensor Forward(Tensor wordEmbeddings, KvCache? cache = null, Tensor? positionIds = null, Tensor? attentionMask = null, RowPrefixes? computed = null,
+        ILinearAdapters? adapters = null)
     {
         if (wordEmbeddings.dim() != 3 || wordEmbeddings.shape[2] != Config.Embedding)
             throw new ArgumentException($"word embeddings must be [batch, length, {Config.Embedding}], got [{string.Join(", ", wordEmbeddings.shape)}]");
@@ -100,15 +102,44 @@ public abstract class Decoder : nn.Module
         }
         var layout = new Layout(wordEmbeddings.shape[0], length, computed);
         var hidden = HiddenKeys(length, past, attentionMask, wordEmbeddings.device, AttentionSpan);
-        var x = Layers(wordEmbeddings.to_type(ScalarType.Float32), positionIds, layout, cache, hidden, training ? Dropout : 0);
+        var pass = new Pass(layout, cache, hidden, training ? Dropout : 0, ComputeType, adapters, adapters is null ? null : LinearPaths);
+        var x = Layers(wordEmbeddings.to_type(ScalarType.Float32), positionIds, pass);
         cache?.Advance(length);
         return layout.Rectangular(x).MoveToOuterDisposeScope();
     }
 
     /// <summary>The network between the word embeddings (fp32, rectangular) and the final norm's output
-    /// (per token, as <paramref name="layout"/> holds them).</summary>
-    /// <param name="hidden">Where a query may not attend a key (<see cref="HiddenKeys"/>).</param>
-    protected abstract Tensor Layers(Tensor wordEmbeddings, Tensor positionIds, Layout layout, KvCache? cache, Tensor hidden, double dropout);
+    /// (per token, as the pass's layout holds them).</summary>
+    protected abstract Tensor Layers(Tensor wordEmbeddings, Tensor positionIds, Pass pass);
+
+    /// <summary>Where this network's module paths sit inside Hugging Face's causal-LM model, as PEFT names
+    /// them: GPT2LMHeadModel keeps GPT-2 under "transformer."; the Llama family's paths start at its top.</summary>
+    public virtual string CausalLmPrefix => "";
+
+    /// <summary>The linear layers inside the blocks, in the network's order: what adapters may change.</summary>
+    public IReadOnlyList<AdaptableLinear> AdaptableLinears => BlockLinears.Value.List;
+
+    IReadOnlyDictionary<Linear, string> LinearPaths => BlockLinears.Value.Paths;
+
+    /// <summary>Found once the subclass has registered its modules, hence lazily. TorchSharp also lists
+    /// each module under the name of the field that holds it (h.0._attn), so a linear's path is the one
+    /// its weight's parameter name (the checkpoint's) starts with. A linear outside the blocks (an
+    /// untied LM head) is not adaptable; the role is read from Hugging Face's module names, where both
+    /// families call their feed-forward block "mlp".</summary>
+    Lazy<(List<AdaptableLinear> List, Dictionary<Linear, string> Paths)> BlockLinears => field ??= new(() =>
+    {
+        var parameterNames = named_parameters().Select(p => p.name).ToHashSet();
+        var linears = named_modules().Where(m => m.module is Linear && m.name.Contains('.') && parameterNames.Contains(m.name + ".weight"))
+            .Select(m => (m.name, Linear: (Linear)m.module)).ToList();
+        var list = linears.Select(l =>
+        {
+            var parts = l.name.Split('.');
+            var within = string.Join('.', parts[^2..]);
+            var shape = l.Linear.weight!.shape;
+            return new AdaptableLinear(l.name, within, shape[1], shape[0], parts[^2] == "mlp" ? LinearRole.Mlp : LinearRole.Attention);
+        }).ToList();
+        return (list, linears.ToDictionary(l => l.Linear, l => l.name, ReferenceEqualityComparer.Instance as IEqualityComparer<Linear>));
+    });
 
     /// <summary>How many positions back a query sees (a sliding window); null is the whole past.</summary>
     protected virtual int? AttentionSpan => null;
@@ -144,9 +175,20 @@ public abstract class Decoder : nn.Module
     /// <summary>The product in the compute type, the logits widened to fp32 for the softmax that follows.</summary>
     Tensor Logits(Tensor hidden, Tensor head) => F.linear(hidden.to_type(ComputeType), head).to_type(ScalarType.Float32);
 
-    /// <summary>A linear layer in the compute type: a no-op cast when the weights are held in it.</summary>
-    protected static Tensor Project(Linear linear, Tensor x, ScalarType compute) =>
-        F.linear(x.to_type(compute), linear.weight!.to_type(compute), linear.bias?.to_type(compute));
+    /// <summary>What one forward pass carries through the layers besides the activations.</summary>
+    /// <param name="Hidden">Where a query may not attend a key (<see cref="HiddenKeys"/>).</param>
+    /// <param name="Paths">The linear layers' module paths, where there are adapters to look them up for.</param>
+    protected sealed record Pass(Layout Layout, KvCache? Cache, Tensor Hidden, double Dropout, ScalarType Compute, ILinearAdapters? Adapters,
+        IReadOnlyDictionary<Linear, string>? Paths)
+    {
+        /// <summary>A linear layer in the compute type (a no-op cast when the weights are held in it),
+        /// plus whatever the pass's adapters add to it.</summary>
+        public Tensor Project(Linear linear, Tensor x)
+        {
+            var y = F.linear(x.to_type(Compute), linear.weight!.to_type(Compute), linear.bias?.to_type(Compute));
+            return Adapters?.Addition(Paths![linear], x) is { } addition ? y + addition : y;
+        }
+    }
 
     /// <summary>The batch's rectangle, and which of its positions the per-token tensors hold
     /// (all of them, [batch, length, …], or only some, packed as [n, …]). Under causal attention

@@ -30,8 +30,10 @@ public static class Generation
     /// <summary>Continues a prompt given as word embeddings [1, length, embedding] — so prompts may carry
     /// virtual tokens — optionally after a prefix already in <paramref name="cache"/>. Only ids the
     /// tokenizer has are produced (Megatron's padding rows never are), and any of its end-of-text ids
-    /// ends the continuation (Llama 3 and Qwen have several).</summary>
-    public static List<int> Continue(Decoder model, Tensor promptEmbeddings, TextTokenizer tokenizer, GenerationOptions options, KvCache? cache = null)
+    /// ends the continuation (Llama 3 and Qwen have several). <paramref name="adapters"/> (LoRA) apply
+    /// at every step.</summary>
+    public static List<int> Continue(Decoder model, Tensor promptEmbeddings, TextTokenizer tokenizer, GenerationOptions options, KvCache? cache = null,
+        ILinearAdapters? adapters = null)
     {
         options.Validated();
         if (promptEmbeddings.shape[0] != 1) throw new ArgumentException("generation takes one prompt at a time");
@@ -53,7 +55,7 @@ public static class Generation
             for (int step = 0; step < steps; step++)
             {
                 using var scope = NewDisposeScope();
-                var hidden = model.Forward(input, cache);
+                var hidden = model.Forward(input, cache, adapters: adapters);
                 var logits = model.LmHead(hidden[0, -1])[..tokenizer.VocabularySize];
                 int next = random is null ? (int)logits.argmax().item<long>() : Sample(logits, options, random);
                 generated.Add(next);

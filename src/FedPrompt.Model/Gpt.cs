@@ -35,11 +35,13 @@ public sealed class Gpt : Decoder
 
     protected override Embedding Embeddings => _wte;
 
-    protected override Tensor Layers(Tensor wordEmbeddings, Tensor positionIds, Layout layout, KvCache? cache, Tensor hidden, double dropout)
+    public override string CausalLmPrefix => "transformer.";
+
+    protected override Tensor Layers(Tensor wordEmbeddings, Tensor positionIds, Pass pass)
     {
-        var x = layout.PerToken(F.dropout(wordEmbeddings + _wpe.forward(positionIds).to_type(ScalarType.Float32), dropout, dropout > 0));
+        var x = pass.Layout.PerToken(F.dropout(wordEmbeddings + _wpe.forward(positionIds).to_type(ScalarType.Float32), pass.Dropout, pass.Dropout > 0));
         for (int i = 0; i < _blocks.Length; i++)
-            x = _blocks[i].Forward(x, i, cache, hidden, dropout, ComputeType, layout);
+            x = _blocks[i].Forward(x, i, pass);
         return _lnF.forward(x);
     }
 
@@ -67,10 +69,10 @@ public sealed class Gpt : Decoder
         }
 
         /// <summary>x is the fp32 residual stream; each branch's output (in the compute type) is widened as it is added.</summary>
-        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute, Layout layout)
+        public Tensor Forward(Tensor x, int layer, Pass pass)
         {
-            x = x + F.dropout(_attn.Forward(_ln1.forward(x), layer, cache, hidden, dropout, compute, layout), dropout, dropout > 0);
-            return x + F.dropout(_mlp.Forward(_ln2.forward(x), compute), dropout, dropout > 0);
+            x = x + F.dropout(_attn.Forward(_ln1.forward(x), layer, pass), pass.Dropout, pass.Dropout > 0);
+            return x + F.dropout(_mlp.Forward(_ln2.forward(x), pass), pass.Dropout, pass.Dropout > 0);
         }
     }
 
@@ -91,16 +93,16 @@ public sealed class Gpt : Decoder
             register_module("c_proj", _cProj);
         }
 
-        public Tensor Forward(Tensor x, int layer, KvCache? cache, Tensor hidden, double dropout, ScalarType compute, Layout layout)
+        public Tensor Forward(Tensor x, int layer, Pass pass)
         {
-            long batch = layout.Batch, length = layout.Length;
+            long batch = pass.Layout.Batch, length = pass.Layout.Length;
             // c_attn's output is [q | k | v], each split into heads.
-            var qkv = layout.Rectangular(Project(_cAttn, x, compute)).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
+            var qkv = pass.Layout.Rectangular(pass.Project(_cAttn, x)).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
             Tensor q = qkv[0], k = qkv[1], v = qkv[2];
             // A deep prompt's prefix is fp32 (it is trained); the cache widens to it, attention narrows back.
-            if (cache is not null) (k, v) = cache.Append(layer, k, v);
-            var y = Attend(q, k, v, hidden, dropout, compute);
-            return Project(_cProj, layout.PerToken(y.transpose(1, 2).reshape(batch, length, _heads * _headSize)), compute);
+            if (pass.Cache is not null) (k, v) = pass.Cache.Append(layer, k, v);
+            var y = Attend(q, k, v, pass.Hidden, pass.Dropout, pass.Compute);
+            return pass.Project(_cProj, pass.Layout.PerToken(y.transpose(1, 2).reshape(batch, length, _heads * _headSize)));
         }
     }
 
@@ -119,11 +121,11 @@ public sealed class Gpt : Decoder
             register_module("c_proj", _cProj);
         }
 
-        public Tensor Forward(Tensor x, ScalarType compute)
+        public Tensor Forward(Tensor x, Pass pass)
         {
-            var h = Project(_cFc, x, compute);
+            var h = pass.Project(_cFc, x);
             h = _activation == GptActivation.GeluTanh ? F.gelu(h, GELU.Approximate.tanh) : F.gelu(h);
-            return Project(_cProj, h, compute);
+            return pass.Project(_cProj, h);
         }
     }
 }

@@ -40,12 +40,12 @@ public sealed class Llama : Decoder
 
     protected override int? AttentionSpan => Config.SlidingWindow;
 
-    protected override Tensor Layers(Tensor wordEmbeddings, Tensor positionIds, Layout layout, KvCache? cache, Tensor hidden, double dropout)
+    protected override Tensor Layers(Tensor wordEmbeddings, Tensor positionIds, Pass pass)
     {
-        var x = layout.PerToken(F.dropout(wordEmbeddings, dropout, dropout > 0));
+        var x = pass.Layout.PerToken(F.dropout(wordEmbeddings, pass.Dropout, pass.Dropout > 0));
         var rotation = _rotary.At(positionIds);
         for (int i = 0; i < _model.Blocks.Length; i++)
-            x = _model.Blocks[i].Forward(x, i, rotation, cache, hidden, dropout, ComputeType, layout);
+            x = _model.Blocks[i].Forward(x, i, rotation, pass);
         return _model.Norm.forward(x);
     }
 
@@ -92,10 +92,10 @@ public sealed class Llama : Decoder
         }
 
         /// <summary>x is the fp32 residual stream; each branch's output (in the compute type) is widened as it is added.</summary>
-        public Tensor Forward(Tensor x, int layer, Rotation rotation, KvCache? cache, Tensor hidden, double dropout, ScalarType compute, Layout layout)
+        public Tensor Forward(Tensor x, int layer, Rotation rotation, Pass pass)
         {
-            x = x + F.dropout(_attention.Forward(_inputNorm.forward(x), layer, rotation, cache, hidden, dropout, compute, layout), dropout, dropout > 0);
-            return x + F.dropout(_mlp.Forward(_postAttentionNorm.forward(x), compute), dropout, dropout > 0);
+            x = x + F.dropout(_attention.Forward(_inputNorm.forward(x), layer, rotation, pass), pass.Dropout, pass.Dropout > 0);
+            return x + F.dropout(_mlp.Forward(_postAttentionNorm.forward(x), pass), pass.Dropout, pass.Dropout > 0);
         }
     }
 
@@ -125,12 +125,12 @@ public sealed class Llama : Decoder
             }
         }
 
-        public Tensor Forward(Tensor x, int layer, Rotation rotation, KvCache? cache, Tensor hidden, double dropout, ScalarType compute, Layout layout)
+        public Tensor Forward(Tensor x, int layer, Rotation rotation, Pass pass)
         {
-            long batch = layout.Batch, length = layout.Length;
+            long batch = pass.Layout.Batch, length = pass.Layout.Length;
             long queryWidth = _heads * _headSize, kvWidth = _kvHeads * _headSize;
             // The three products run on the packed positions; one scatter makes them rectangular.
-            var qkv = layout.Rectangular(cat([Project(_q, x, compute), Project(_k, x, compute), Project(_v, x, compute)], -1));
+            var qkv = pass.Layout.Rectangular(cat([pass.Project(_q, x), pass.Project(_k, x), pass.Project(_v, x)], -1));
             var q = qkv[.., .., ..(int)queryWidth].view(batch, length, _heads, _headSize);
             var k = qkv[.., .., (int)queryWidth..(int)(queryWidth + kvWidth)].view(batch, length, _kvHeads, _headSize);
             var v = qkv[.., .., (int)(queryWidth + kvWidth)..].reshape(batch, length, _kvHeads, _headSize).transpose(1, 2);
@@ -139,12 +139,12 @@ public sealed class Llama : Decoder
                 q = _qNorm.forward(q);
                 k = _kNorm!.forward(k);
             }
-            q = rotation.Apply(q.transpose(1, 2)).to_type(compute);
-            k = rotation.Apply(k.transpose(1, 2)).to_type(compute);
+            q = rotation.Apply(q.transpose(1, 2)).to_type(pass.Compute);
+            k = rotation.Apply(k.transpose(1, 2)).to_type(pass.Compute);
             // The cache holds keys already rotated; a deep prompt's prefix keys carry no position.
-            if (cache is not null) (k, v) = cache.Append(layer, k, v);
-            var y = Attend(q, k, v, hidden, dropout, compute);
-            return Project(_o, layout.PerToken(y.transpose(1, 2).reshape(batch, length, queryWidth)), compute);
+            if (pass.Cache is not null) (k, v) = pass.Cache.Append(layer, k, v);
+            var y = Attend(q, k, v, pass.Hidden, pass.Dropout, pass.Compute);
+            return pass.Project(_o, pass.Layout.PerToken(y.transpose(1, 2).reshape(batch, length, queryWidth)));
         }
     }
 
@@ -163,7 +163,7 @@ public sealed class Llama : Decoder
         }
 
         /// <summary>SwiGLU: the gate's SiLU scales the up projection, element by element.</summary>
-        public Tensor Forward(Tensor x, ScalarType compute) =>
-            Project(_down, F.silu(Project(_gate, x, compute)) * Project(_up, x, compute), compute);
+        public Tensor Forward(Tensor x, Pass pass) =>
+            pass.Project(_down, F.silu(pass.Project(_gate, x)) * pass.Project(_up, x));
     }
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace FedPrompt.Tuning;
 
 /// <summary>
-/// A frozen GPT steered by a prompt encoder. The LM head — a [d × vocabulary] product, the largest
+/// A frozen GPT steered by a prompt encoder (or LoRA adapters). The LM head — a [d × vocabulary] product, the largest
 /// single cost at small batch — is applied only at the positions the loss reads, gathered first:
 /// the same loss as NeMo's logits-everywhere-then-mask at a fraction of the work.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
     Tensor Hidden(PromptBatch batch, RowPrefixes? computed)
     {
         using var prefix = Encoder.Prefix(batch.Size);
-        return Network.Forward(Embed(batch), prefix, computed: computed);
+        return Network.Forward(Embed(batch), prefix, computed: computed, adapters: Encoder.Adapters);
     }
 
     /// <summary>Word embeddings with the encoder's output at the virtual positions.</summary>
@@ -61,6 +61,6 @@ public sealed class PromptedModel(LanguageModel model, PromptEncoder encoder)
         using var scope = NewDisposeScope();
         using var batch = PromptBatch.Create([prompt with { AnswerStart = prompt.Length }], Base.Tokenizer.EndOfTextId);
         using var prefix = Encoder.Prefix(1);
-        return Generation.Continue(Network, Embed(batch), Base.Tokenizer, options, prefix);
+        return Generation.Continue(Network, Embed(batch), Base.Tokenizer, options, prefix, Encoder.Adapters);
     }
 }

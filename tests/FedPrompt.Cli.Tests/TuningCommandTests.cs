@@ -48,6 +48,38 @@ public class TuningCommandTests
     }
 
     [Fact]
+    public void LoraTrainsThenExportsAsPeftAndThePeftFolderEvaluatesGeneratesAndPredictsAlike()
+    {
+        using var folder = new TemporaryDirectory();
+        string In(string name) => Path.Combine(folder.Path, name);
+        var model = RepositoryFiles.Engine("tiny-gpt2");
+        var test = RepositoryFiles.Fixture("financial_phrase_bank_val.jsonl");
+        var train = FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, TrainArguments.For(folder, TrainArguments.Lines,
+            "--encoder-type", "lora", "--lora-rank", "4", "--lora-alpha", "8", "--lora-targets", "all", "--lora-freeze-a", "--epochs", "2", "--warmup", "2", "--lr", "0.01")));
+        Assert.Contains("LoRA r 4, alpha 8 on all (A frozen: FFA-LoRA)", train);
+        Assert.Contains("epoch 2: train loss", train);
+
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "adapter", "export", "--model", model, "--prompt-encoder", In("run/best.safetensors"), "--out", In("peft")));
+        var config = JsonDocument.Parse(File.ReadAllText(In("peft/adapter_config.json"))).RootElement;
+        Assert.Equal(4, config.GetProperty("r").GetInt32());
+        Assert.Equal(["attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"], config.GetProperty("target_modules").EnumerateArray().Select(t => t.GetString()));
+
+        string Eval(string encoder) => FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "eval", "--model", model, "--prompt-encoder", encoder, "--input", test, "--json", "--no-generate"));
+        Assert.Equal(Eval(In("run/best.safetensors")), Eval(In("peft")));
+        string Generate(string encoder) => FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "generate", "--model", model, "--prompt-encoder", encoder,
+            "--prompt", "Sales rose by 5 % . sentiment:", "--max-new-tokens", "4"));
+        var generated = Generate(In("peft"));
+        Assert.Equal(Generate(In("run/best.safetensors")), generated);
+        Assert.StartsWith("Sales rose by 5 % . sentiment:", generated);
+        FedPromptProcess.Ok(FedPromptProcess.Run(Timeout, "predict", "--model", model, "--prompt-encoder", In("peft"), "--sentence", "Sales rose by 5 % .", "--max-new-tokens", "2"));
+
+        // Exporting something that is not LoRA, or over an adapter already there, is refused by name.
+        var (exit, _, error) = FedPromptProcess.Run(Timeout, "adapter", "export", "--model", model, "--prompt-encoder", In("run/best.safetensors"), "--out", In("peft"));
+        Assert.Equal(1, exit);
+        Assert.Contains("already holds a PEFT adapter", error);
+    }
+
+    [Fact]
     public void MaxStepsEndsTrainingInsideAnEpoch()
     {
         using var folder = new TemporaryDirectory();

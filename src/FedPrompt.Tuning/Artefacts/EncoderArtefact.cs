@@ -22,9 +22,12 @@ public static class EncoderArtefact
         SafeTensorsWriter.WriteFile(path, EncoderWeights.Entries(encoder), new Dictionary<string, string> { [EncoderHeader.MetadataKey] = header.ToJson() });
     }
 
-    /// <summary>Rebuilds the encoder for <paramref name="baseModel"/>; refuses one saved for another model.</summary>
-    public static LoadedEncoder Load(string path, LanguageModel baseModel)
+    /// <summary>Rebuilds the encoder for <paramref name="baseModel"/>; refuses one saved for another model.
+    /// A PEFT LoRA folder is read too; one that FedPrompt did not write is for <paramref name="foreignTask"/>
+    /// (by default the Financial PhraseBank task's).</summary>
+    public static LoadedEncoder Load(string path, LanguageModel baseModel, TaskTemplate? foreignTask = null)
     {
+        if (PeftAdapterFolder.IsOne(path)) return PeftAdapterFolder.Read(path, baseModel, foreignTask ?? TaskTemplate.FinancialPhraseBank);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: prompt encoder not found", path);
         using var file = SafeTensorsFile.Open(path);
         var header = Header(file, path);

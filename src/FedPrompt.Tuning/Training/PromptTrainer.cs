@@ -39,7 +39,7 @@ public sealed class PromptTrainer
         _model = model;
         _options = options.Validated();
         _answerOnly = answerOnlyLoss;
-        _optimizer = optim.AdamW(model.Encoder.parameters(), lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: options.WeightDecay);
+        _optimizer = optim.AdamW(model.Encoder.Trainable().Select(p => p.Parameter), lr: options.LearningRate, beta1: options.Beta1, beta2: options.Beta2, weight_decay: options.WeightDecay);
         _schedule = new WarmupCosineSchedule(options.LearningRate, options.WarmupSteps, options.MaxSteps, options.MinLearningRate);
     }
 
@@ -52,7 +52,7 @@ public sealed class PromptTrainer
     {
         if (_options.ProximalMu == 0) return;
         foreach (var old in _anchor ?? []) old.Dispose();
-        using (no_grad()) _anchor = _model.Encoder.parameters().Select(p => p.detach().clone()).ToArray();
+        using (no_grad()) _anchor = _model.Encoder.Trainable().Select(p => p.Parameter.detach().clone()).ToArray();
     }
 
     /// <summary>Adds the gradient of μ/2·‖w − anchor‖², μ·(w − anchor), to each weight's gradient:
@@ -64,7 +64,7 @@ public sealed class PromptTrainer
         if (_anchor is null) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        foreach (var (weight, anchor) in _model.Encoder.parameters().Zip(_anchor))
+        foreach (var (weight, anchor) in _model.Encoder.Trainable().Select(p => p.Parameter).Zip(_anchor))
             weight.grad?.add_(weight - anchor, alpha: _options.ProximalMu);
     }
 
@@ -73,7 +73,7 @@ public sealed class PromptTrainer
     public int EpochsDone => Position.EpochsDone;
     public TrainerPosition Position { get; private set; } = new(0, 0);
 
-    /// <summary>The optimizer, whose moments a checkpoint keeps (one per encoder parameter, in the encoder's parameter order).</summary>
+    /// <summary>The optimizer, whose moments a checkpoint keeps (one per trainable encoder parameter, in the encoder's parameter order).</summary>
     internal AdamW Optimizer => _optimizer;
 
     /// <summary>Continues from a checkpoint's position; the optimizer's state is restored beside it.</summary>
@@ -128,7 +128,7 @@ public sealed class PromptTrainer
                 stepLoss += loss.item<float>();
             }
             AddProximalGradient();
-            nn.utils.clip_grad_norm_(_model.Encoder.parameters(), _options.GradientClip);
+            nn.utils.clip_grad_norm_(_model.Encoder.Trainable().Select(p => p.Parameter), _options.GradientClip);
             _optimizer.step();
             Position = Position with
             {

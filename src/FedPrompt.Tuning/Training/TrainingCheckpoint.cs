@@ -138,7 +138,7 @@ public static class TrainingCheckpoint
 
     static List<(string Name, AdamWState State)> AdamWStates(TuningSession session)
     {
-        var names = session.Model.Encoder.named_parameters().Select(p => p.name).ToList();
+        var names = session.Model.Encoder.Trainable().Select(p => p.Name).ToList();
         var states = session.Trainer.Optimizer.state_dict().State.Cast<AdamWState>().ToList();
         if (names.Count != states.Count) throw new InvalidOperationException($"the optimizer holds {states.Count} parameters, the encoder {names.Count}");
         return names.Zip(states).ToList();

@@ -101,6 +101,8 @@ public class SimulatorTests
     [InlineData("embedding", 0.0)]
     [InlineData("deep", 0.0)]
     [InlineData("deep", 0.1)]
+    [InlineData("lora", 0.0)]
+    [InlineData("lora", 0.1)]
     public async Task EveryEncoderFamilyFederatesWithOrWithoutFedProx(string encoder, double proximalMu)
     {
         using var folder = new TemporaryDirectory();
@@ -125,6 +127,39 @@ public class SimulatorTests
         Assert.Equal(encoder, final.Encoder.Settings.Type.ToString().ToLowerInvariant());
         Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile)).Tensors,
             t => !t.Values.SequenceEqual(initial.Tensors.Single(i => i.Name == t.Name).Values));
+    }
+
+    /// <summary>FFA-LoRA: every site starts from the same seeded A and never moves it, so the global A
+    /// is that A after every round and the average of the sites' B·A is the global B times it.</summary>
+    [Fact]
+    public async Task FfaLoraKeepsTheSharedAExactlyAndAveragesOnlyB()
+    {
+        using var folder = new TemporaryDirectory();
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites: 3);
+        var tuning = TestJobs.Tuning("lora");
+        tuning["encoder"]!["lora_freeze_a"] = true;
+        tuning["encoder"]!["lora_targets"] = "all";
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 2, minClients: 3, tuning: tuning);
+        using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
+        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
+        var options = new SimulationOptions
+        {
+            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
+            ClientDecorator = (site, client) => new RecordingClient(site, client, received, []),
+        };
+
+        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial");
+        var final = ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile));
+        Assert.Equal(16, final.Tensors.Count);
+        foreach (var tensor in final.Tensors)
+        {
+            bool same = tensor.Values.SequenceEqual(initial.Tensors.Single(i => i.Name == tensor.Name).Values);
+            Assert.True(tensor.Name.Contains("lora_A") ? same : !same, $"{tensor.Name} {(same ? "did not move" : "moved")}");
+        }
     }
 
     [Fact]

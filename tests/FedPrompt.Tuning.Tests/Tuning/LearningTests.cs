@@ -4,7 +4,7 @@ using FedPrompt.Testing;
 
 namespace FedPrompt.Tuning.Tests.Tuning;
 
-/// <summary>A frozen tiny GPT learns a task whose answer depends on the sentence, through its prompt alone.</summary>
+/// <summary>A frozen tiny GPT learns a task whose answer depends on the sentence, through its prompt (or LoRA adapters) alone.</summary>
 public class LearningTests
 {
     [Theory]
@@ -12,6 +12,8 @@ public class LearningTests
     [InlineData(PromptEncoderType.Mlp, 0.003, Precision.Fp32)]
     [InlineData(PromptEncoderType.Deep, 0.1, Precision.Bf16)]
     [InlineData(PromptEncoderType.Mlp, 0.003, Precision.Bf16)]
+    [InlineData(PromptEncoderType.Lora, 0.01, Precision.Fp32)]
+    [InlineData(PromptEncoderType.Lora, 0.01, Precision.Bf16)]
     public void PromptTuningLearnsASentenceDependentTask(PromptEncoderType type, double learningRate, Precision precision)
     {
         using var folder = new TemporaryDirectory();
@@ -26,7 +28,8 @@ public class LearningTests
             {
                 PromptTemplate = "<|VIRTUAL_PROMPT_0|> {sentence}{label}", AddEos = false, TotalVirtualTokens = 8, VirtualTokenSplits = [8],
             },
-            Encoder = new PromptEncoderSettings { Type = type, VirtualTokens = 8, HiddenSize = 64, InitText = "" },
+            // LoRA without dropout: it draws from the global generator, which seeds encoders in tests running beside this one.
+            Encoder = new PromptEncoderSettings { Type = type, VirtualTokens = 8, HiddenSize = 64, InitText = "", LoraDropout = 0 },
             Training = new TrainingOptions { LearningRate = learningRate, WarmupSteps = 2, MaxSteps = 60, GlobalBatchSize = 16, MicroBatchSize = 8 },
         };
         var session = TuningSession.Create(model, settings, train, validation);

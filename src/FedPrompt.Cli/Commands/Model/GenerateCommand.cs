@@ -1,6 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using FedPrompt.Model;
+using FedPrompt.Tuning;
+using FedPrompt.Tuning.Artefacts;
+using FedPrompt.Tuning.Templates;
 using Spectre.Console.Cli;
 
 namespace FedPrompt.Cli.Commands.Model;
@@ -37,6 +40,10 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         [CommandOption("--seed <N>")]
         [Description("Seed for sampling (default 0)")]
         public long Seed { get; init; }
+
+        [CommandOption("--prompt-encoder <PATH>")]
+        [Description("Continue through a trained LoRA adapter (a .safetensors from train or a job, or a PEFT folder) or deep prompts (default: the model alone)")]
+        public string? PromptEncoder { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -51,7 +58,15 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         }.Validated();
         using var model = settings.LoadModel();
         var prompt = model.Encode(settings.Prompt!);
-        var generated = Generation.Continue(model, prompt, options);
+        List<int> generated;
+        if (settings.PromptEncoder is null) generated = Generation.Continue(model, prompt, options);
+        else
+        {
+            var loaded = EncoderArtefact.Load(settings.PromptEncoder, model);
+            if (loaded.Encoder.Settings.AtInput)
+                throw new ArgumentException($"{settings.PromptEncoder}: an input-level prompt encoder needs its task's template to place its virtual tokens; use predict");
+            generated = new PromptedModel(model, loaded.Encoder).Continue(new TokenizedExample([.. prompt], prompt.Count, null, "--prompt"), options);
+        }
         var text = model.Tokenizer.Decode(generated.Where(id => !model.Tokenizer.StopIds.Contains(id)));
         Console.Out.WriteLine(settings.Prompt + text);
         return 0;

@@ -25,7 +25,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var model = settings.LoadModel();
         var loaded = EncoderArtefact.Load(settings.PromptEncoder, model);
         var formatter = new PromptFormatter(loaded.Template, model.Tokenizer, loaded.Encoder.Settings.AtInput, model.Config.Positions);
-        var (examples, report) = formatter.FormatForTraining(JsonlReader.ReadAll(settings.Input), settings.Input, loaded.Answers);
+        var records = JsonlReader.ReadAll(settings.Input);
+        // A PEFT folder from elsewhere names no answers: the labels of the file are the task's.
+        var answers = loaded.Answers.Count > 0 ? loaded.Answers : TuningSession.AnswersIn(records, loaded.Template.AnswerField, settings.Input);
+        var (examples, report) = formatter.FormatForTraining(records, settings.Input, answers);
         EvaluationResult result = null!;
         // On stderr, so that --json's stdout stays one JSON object.
         var progressConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -39,7 +42,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                     if (!tasks.TryGetValue(p.Phase, out var task)) tasks[p.Phase] = task = ctx.AddTask(p.Phase, maxValue: p.Total);
                     task.Value = p.Done;
                 });
-                result = Evaluator.Evaluate(new PromptedModel(model, loaded.Encoder), formatter, examples, loaded.Answers, generate: !settings.NoGenerate, progress: progress);
+                result = Evaluator.Evaluate(new PromptedModel(model, loaded.Encoder), formatter, examples, answers, generate: !settings.NoGenerate, progress: progress);
             });
         if (settings.Json)
         {

@@ -25,11 +25,21 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public bool Resume { get; init; }
         [CommandOption("--settings <FILE>")] [Description("Tuning settings JSON (template, encoder, training, epochs, answers); flags override it (default: the reference's settings)")] public string? SettingsFile { get; init; }
         [CommandOption("--template <FILE>")] [Description("A NeMo task template JSON (default: the Financial PhraseBank sentiment template)")] public string? Template { get; init; }
-        [CommandOption("--encoder-type <TYPE>")] [Description("Prompt encoder: mlp (default), lstm, embedding or deep")] public string? EncoderType { get; init; }
+        [CommandOption("--encoder-type <TYPE>")] [Description("What trains: mlp (default), lstm or embedding prompt encoders, deep prompts, or lora adapters")] public string? EncoderType { get; init; }
         [CommandOption("--virtual-tokens <N>")] [Description("Virtual tokens the encoder learns (default 10, or the template's total_virtual_tokens)")] [Range(1, int.MaxValue)]
         public int? VirtualTokens { get; init; }
         [CommandOption("--hidden-size <N>")] [Description("Width of the mlp/lstm encoder's hidden layer (default 2048)")] [Range(1, int.MaxValue)]
         public int? HiddenSize { get; init; }
+        [CommandOption("--lora-rank <R>")] [Description("LoRA: rank of each adapter (default 8)")] [Range(1, int.MaxValue)]
+        public int? LoraRank { get; init; }
+        [CommandOption("--lora-alpha <A>")] [Description("LoRA: the adapters are scaled by alpha / rank (default 16)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
+        public double? LoraAlpha { get; init; }
+        [CommandOption("--lora-dropout <P>")] [Description("LoRA: dropout on the adapters' input while training, in [0, 1) (default 0.05)")] [Range(0.0, 1.0, MaximumIsExclusive = true)]
+        public double? LoraDropout { get; init; }
+        [CommandOption("--lora-targets <LIST>")] [Description("LoRA: the linear layers adapted, comma-separated: attention (default), mlp, all, or module names (q_proj, c_attn)")]
+        public string? LoraTargets { get; init; }
+        [CommandOption("--lora-freeze-a")] [Description("LoRA: keep A at its seeded initialisation and train B only (FFA-LoRA) (default: off)")]
+        public bool LoraFreezeA { get; init; }
         [CommandOption("--epochs <N>")] [Description("Passes over the training data (default 1); max_steps may end the run sooner")] [Range(1, int.MaxValue)]
         public int? Epochs { get; init; }
         [CommandOption("--lr <LR>")] [Description("Peak learning rate of AdamW, reached after the warmup (default 1e-4)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
@@ -61,6 +71,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 Type = EncoderType is null ? settings.Encoder.Type : ParseEncoderType(EncoderType),
                 VirtualTokens = VirtualTokens ?? (Template is null ? settings.Encoder.VirtualTokens : template.TotalVirtualTokens),
                 HiddenSize = HiddenSize ?? settings.Encoder.HiddenSize,
+                LoraRank = LoraRank ?? settings.Encoder.LoraRank,
+                LoraAlpha = LoraAlpha ?? settings.Encoder.LoraAlpha,
+                LoraDropout = LoraDropout ?? settings.Encoder.LoraDropout,
+                LoraTargets = LoraTargets ?? settings.Encoder.LoraTargets,
+                LoraFreezeA = LoraFreezeA || settings.Encoder.LoraFreezeA,
                 Seed = Seed ?? settings.Encoder.Seed,
             };
             var training = settings.Training with
@@ -82,7 +97,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             "lstm" => PromptEncoderType.Lstm,
             "embedding" => PromptEncoderType.Embedding,
             "deep" => PromptEncoderType.Deep,
-            _ => throw new ArgumentException($"--encoder-type {name}: expected mlp, lstm, embedding or deep"),
+            "lora" => PromptEncoderType.Lora,
+            _ => throw new ArgumentException($"--encoder-type {name}: expected mlp, lstm, embedding, deep or lora"),
         };
     }
 
@@ -96,7 +112,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         new RunFolder(settings.Out).Check(settings.ExistingRun);
         using var model = settings.LoadModel(tuning.Precision);
         var session = TuningSession.Create(model, tuning, settings.Train, settings.Validation);
-        AnsiConsole.MarkupLine($"{Markup.Escape(tuning.Encoder.Type.ToString().ToLowerInvariant())} prompt encoder, {session.Model.Encoder.ParameterCount:N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}, computed in {Markup.Escape(model.RequestedPrecision.Describe())}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(Describe(tuning.Encoder))}, {session.Model.Encoder.Trainable().Sum(p => p.Parameter.numel()):N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}, computed in {Markup.Escape(model.RequestedPrecision.Describe())}");
         Report("training", session.TrainReport);
         Report("validation", session.ValidationReport);
         var run = LocalTraining.Start(session, tuning.Epochs, settings.Out, settings.ExistingRun);
@@ -135,6 +151,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             : $"no epoch had a finite validation loss, so there is no best encoder; last → {Markup.Escape(result.FinalEncoder)}");
         return 0;
     }
+
+    static string Describe(PromptEncoderSettings encoder) => encoder.Type == PromptEncoderType.Lora
+        ? $"LoRA r {encoder.LoraRank}, alpha {encoder.LoraAlpha} on {encoder.LoraTargets}{(encoder.LoraFreezeA ? " (A frozen: FFA-LoRA)" : "")}"
+        : $"{encoder.Type.ToString().ToLowerInvariant()} prompt encoder";
 
     static void Report(string what, FormattingReport report)
     {
