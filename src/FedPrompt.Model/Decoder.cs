@@ -117,29 +117,12 @@ public abstract class Decoder : nn.Module
     public virtual string CausalLmPrefix => "";
 
     /// <summary>The linear layers inside the blocks, in the network's order: what adapters may change.</summary>
-    public IReadOnlyList<AdaptableLinear> AdaptableLinears => BlockLinears.Value.List;
+    public IReadOnlyList<AdaptableLinear> AdaptableLinears => Linears.Value.List;
 
-    IReadOnlyDictionary<Linear, string> LinearPaths => BlockLinears.Value.Paths;
+    IReadOnlyDictionary<Linear, string> LinearPaths => Linears.Value.Paths;
 
-    /// <summary>Found once the subclass has registered its modules, hence lazily. TorchSharp also lists
-    /// each module under the name of the field that holds it (h.0._attn), so a linear's path is the one
-    /// its weight's parameter name (the checkpoint's) starts with. A linear outside the blocks (an
-    /// untied LM head) is not adaptable; the role is read from Hugging Face's module names, where both
-    /// families call their feed-forward block "mlp".</summary>
-    Lazy<(List<AdaptableLinear> List, Dictionary<Linear, string> Paths)> BlockLinears => field ??= new(() =>
-    {
-        var parameterNames = named_parameters().Select(p => p.name).ToHashSet();
-        var linears = named_modules().Where(m => m.module is Linear && m.name.Contains('.') && parameterNames.Contains(m.name + ".weight"))
-            .Select(m => (m.name, Linear: (Linear)m.module)).ToList();
-        var list = linears.Select(l =>
-        {
-            var parts = l.name.Split('.');
-            var within = string.Join('.', parts[^2..]);
-            var shape = l.Linear.weight!.shape;
-            return new AdaptableLinear(l.name, within, shape[1], shape[0], parts[^2] == "mlp" ? LinearRole.Mlp : LinearRole.Attention);
-        }).ToList();
-        return (list, linears.ToDictionary(l => l.Linear, l => l.name, ReferenceEqualityComparer.Instance as IEqualityComparer<Linear>));
-    });
+    /// <summary>Found once the subclass has registered its modules, hence lazily.</summary>
+    Lazy<BlockLinears> Linears => field ??= new(() => new BlockLinears(this));
 
     /// <summary>How many positions back a query sees (a sliding window); null is the whole past.</summary>
     protected virtual int? AttentionSpan => null;

@@ -18,7 +18,7 @@ public class ExperimentTests
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, "report.json"))).RootElement;
         Assert.True(report.GetProperty("quick").GetBoolean());
         var families = report.GetProperty("families").EnumerateArray().ToList();
-        Assert.Equal(["fpb_fedavg_deep", "fpb_fedavg_mlp"], families.Select(f => f.GetProperty("family").GetString()));
+        Assert.Equal(["fpb_fedavg_deep", "fpb_fedavg_mlp", "fpb_fedavg_lora"], families.Select(f => f.GetProperty("family").GetString()));
         foreach (var family in families)
         {
             var runs = family.GetProperty("runs").EnumerateArray().ToList();

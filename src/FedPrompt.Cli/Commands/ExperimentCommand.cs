@@ -13,7 +13,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
     public sealed class Settings : ModelSettings
     {
         [CommandOption("--out <DIR>")] [Description("Where data, models, logs and the report go (default: ./experiment)")] public string Out { get; init; } = "experiment";
-        [CommandOption("--job <DIR>")] [Description("A job folder defining a p-tuning family (repeatable; default: the bundled deep and mlp jobs)")] public string[] Jobs { get; init; } = [];
+        [CommandOption("--job <DIR>")] [Description("A job folder defining a tuning family (repeatable; default: the bundled deep, mlp and lora jobs)")] public string[] Jobs { get; init; } = [];
         [CommandOption("--quick")] [Description("Two rounds instead of the jobs' num_rounds, for CI (default: off)")] public bool Quick { get; init; }
         [CommandOption("--log-level <LEVEL>")] [Description($"Least severe log lines shown: {Logs.Levels} (default warning: the experiment reports its own progress)")]
         public LogLevel LogLevel { get; init; } = LogLevel.Warning;
@@ -24,7 +24,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
     {
         using var model = settings.LoadModel();
         using var logs = Logs.Console(settings.LogLevel);
-        var jobs = settings.Jobs.Length > 0 ? settings.Jobs : [BundledFiles.Jobs("fpb_fedavg_deep"), BundledFiles.Jobs("fpb_fedavg_mlp")];
+        var jobs = settings.Jobs.Length > 0 ? settings.Jobs : [BundledFiles.Jobs("fpb_fedavg_deep"), BundledFiles.Jobs("fpb_fedavg_mlp"), BundledFiles.Jobs("fpb_fedavg_lora")];
         var options = new ExperimentOptions { Output = settings.Out, Jobs = jobs, Quick = settings.Quick, Generate = !settings.NoGenerate };
         AnsiConsole.MarkupLine($"model: {Markup.Escape(model.Origin)} ({Markup.Escape(model.Config.Describe())})");
         var report = new ExperimentRunner(model, logs, line => AnsiConsole.MarkupLine(Markup.Escape(line))).Run(options, cancellationToken);

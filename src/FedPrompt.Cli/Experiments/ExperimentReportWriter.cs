@@ -27,7 +27,7 @@ public static class ExperimentReportWriter
         foreach (var family in report.Families)
         {
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"## {family.Family}: `{family.Encoder}` prompt encoder ({family.EncoderParameters:N0} trainable parameters)");
+            text.AppendLine(CultureInfo.InvariantCulture, $"## {family.Family}: `{family.Encoder}` ({family.EncoderParameters:N0} trainable parameters)");
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"FedAvg {family.Rounds} rounds × {family.LocalEpochs / Math.Max(1, family.Rounds)} epoch; alone and centralised {family.LocalEpochs} epochs (the centralised run's warmup and max steps ×{family.CentralisedScheduleScale:F2}, as its data is that many sites'). Test file: {family.Runs[0].Test.Examples} examples, majority class {family.Runs[0].Test.MajorityBaseline:F3}.");
             text.AppendLine();

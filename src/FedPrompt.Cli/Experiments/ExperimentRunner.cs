@@ -26,7 +26,7 @@ public sealed record ExperimentOptions
 
 /// <summary>
 /// The reference experiment on a CPU: NeMo's Financial PhraseBank split and NVFlare's 3-site split;
-/// then, for every job (p-tuning family), each site alone for R×E epochs, FedAvg for R rounds of E
+/// then, for every job (tuning family), each site alone for R×E epochs, FedAvg for R rounds of E
 /// epochs through the simulator, and all training data on one site (the upper bound), each validated
 /// after every epoch or round on the shared validation file, its best model scored on the test file.
 /// </summary>
@@ -58,7 +58,7 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         var validation = site.ValidationFor("", data);
         var test = Path.Combine(data, "financial_phrase_bank_test.jsonl");
         var runs = new List<RunResult>();
-        say($"{family}: {site.Tuning.Encoder.Type.ToString().ToLowerInvariant()} prompt encoder; {rounds} rounds × {site.Tuning.Epochs} epoch(s); alone: {localEpochs} epochs");
+        say($"{family}: {site.Tuning.Encoder.Describe()}; {rounds} rounds × {site.Tuning.Epochs} epoch(s); alone: {localEpochs} epochs");
 
         foreach (var name in job.Meta.Sites)
             runs.Add(Local($"{name} alone", "local", site.TrainFor(name, data), validation, test, localEpochs, site.Tuning, Path.Combine(output, "local", name), options, cancel));
@@ -76,7 +76,8 @@ public sealed class ExperimentRunner(LanguageModel model, ILoggerFactory logs, A
         runs.Add(Local("centralised", "centralised", Path.Combine(data, "financial_phrase_bank_train.jsonl"), validation, test, localEpochs, centralised,
             Path.Combine(output, "centralised"), options, cancel));
 
-        long parameters = Tuning.Encoders.PromptEncoder.Create(site.Tuning.Encoder, model).ParameterCount;
+        using var encoder = Tuning.Encoders.PromptEncoder.Create(site.Tuning.Encoder, model);
+        long parameters = encoder.Trainable().Sum(p => p.Parameter.numel());
         return new FamilyReport(family, job.Meta.Name, site.Tuning.Encoder.Type.ToString().ToLowerInvariant(), parameters, rounds, localEpochs, centralisedScale, runs);
     }
 

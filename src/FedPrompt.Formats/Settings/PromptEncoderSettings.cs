@@ -65,5 +65,10 @@ public sealed record PromptEncoderSettings
         return this;
     }
 
+    /// <summary>What trains, in a few words (for progress lines and reports).</summary>
+    public string Describe() => Type == PromptEncoderType.Lora
+        ? $"LoRA r {LoraRank}, alpha {LoraAlpha} on {LoraTargets}{(LoraFreezeA ? " (A frozen: FFA-LoRA)" : "")}"
+        : $"{Type.ToString().ToLowerInvariant()} prompt encoder";
+
     public IReadOnlyList<string> LoraTargetNames() => LoraTargets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

@@ -28,7 +28,9 @@ public static class EncoderWeights
 
     /// <summary>Copies the tensors named <paramref name="prefix"/> + a target's name into the targets;
     /// every target must be there with its exact shape in fp32, and nothing else under the prefix.</summary>
-    public static void Load(IReadOnlyDictionary<string, Tensor> targets, ITensorSource source, string prefix, string origin, string what)
+    /// <param name="widenHalf">Also take F16 and BF16 tensors, widened: files from elsewhere (PEFT adapters
+    /// saved from a 16-bit model); what FedPrompt itself writes and sends is always fp32.</param>
+    public static void Load(IReadOnlyDictionary<string, Tensor> targets, ITensorSource source, string prefix, string origin, string what, bool widenHalf = false)
     {
         var stored = source.Tensors.Where(t => t.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(t => t.Key[prefix.Length..], t => t.Value);
@@ -40,8 +42,9 @@ public static class EncoderWeights
         foreach (var (name, tensor) in stored)
         {
             if (!targets.TryGetValue(name, out var target)) continue;
-            if (tensor.DType != StoredDType.F32 || !tensor.Shape.SequenceEqual(target.shape))
-                problems.Add($"{tensor.Describe()} should be F32[{string.Join(", ", target.shape)}]");
+            bool typeFits = tensor.DType == StoredDType.F32 || (widenHalf && tensor.DType is StoredDType.F16 or StoredDType.BF16);
+            if (!typeFits || !tensor.Shape.SequenceEqual(target.shape))
+                problems.Add($"{tensor.Describe()} should be {(widenHalf ? "F32, F16 or BF16 " : "F32")}[{string.Join(", ", target.shape)}]");
         }
         if (problems.Count > 0)
             throw new InvalidDataException($"{origin}: the tensors do not fit {what}: {string.Join("; ", problems)}");
@@ -51,8 +54,10 @@ public static class EncoderWeights
         // Everything is read and checked before anything is copied: a bad file leaves the targets as they were.
         var values = targets.ToDictionary(t => t.Key, t =>
         {
-            var value = empty(t.Value.shape, ScalarType.Float32);
-            stored[t.Key].ReadInto(value.bytes);
+            var tensor = stored[t.Key];
+            var raw = empty(t.Value.shape, tensor.DType switch { StoredDType.F16 => ScalarType.Float16, StoredDType.BF16 => ScalarType.BFloat16, _ => ScalarType.Float32 });
+            tensor.ReadInto(raw.bytes);
+            var value = raw.to_type(ScalarType.Float32);
             if (!value.isfinite().all().item<bool>())
                 throw new InvalidDataException($"{origin}: {prefix + t.Key} holds NaN or infinite values");
             return value;

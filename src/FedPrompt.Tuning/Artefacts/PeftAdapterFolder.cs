@@ -97,7 +97,7 @@ public static class PeftAdapterFolder
         }
         var prefix = PeftPrefix + baseModel.Network.CausalLmPrefix;
         var targets = adapters.named_parameters().ToDictionary(p => prefix + p.name, p => (Tensor)p.parameter);
-        LoadWidened(targets, file, weightsPath);
+        EncoderWeights.Load(targets, file, "", weightsPath, "the adapter its config describes", widenHalf: true);
         return header is null
             ? new LoadedEncoder(adapters, template, [], new EncoderHeader(settings, template.ToJson(), [], baseModel.Identity))
             : new LoadedEncoder(adapters, header.TaskTemplate(weightsPath), header.Answers, header with { Encoder = settings });
@@ -150,36 +150,5 @@ public static class PeftAdapterFolder
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
-    }
-
-    /// <summary>Every target must be there with its shape (F32, F16 or BF16, widened to fp32 as LoRA
-    /// trains in it) and nothing else; all is read and checked before anything is copied.</summary>
-    static void LoadWidened(IReadOnlyDictionary<string, Tensor> targets, SafeTensorsFile file, string origin)
-    {
-        var problems = new List<string>();
-        var missing = targets.Keys.Where(n => !file.Tensors.ContainsKey(n)).ToList();
-        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-        var extra = file.Tensors.Keys.Where(n => !targets.ContainsKey(n)).ToList();
-        if (extra.Count > 0) problems.Add($"unexpected {string.Join(", ", extra)}");
-        foreach (var (name, stored) in file.Tensors)
-        {
-            if (!targets.TryGetValue(name, out var target)) continue;
-            if (stored.DType is not (StoredDType.F32 or StoredDType.F16 or StoredDType.BF16) || !stored.Shape.SequenceEqual(target.shape))
-                problems.Add($"{stored.Describe()} should be F32, F16 or BF16 [{string.Join(", ", target.shape)}]");
-        }
-        if (problems.Count > 0) throw new InvalidDataException($"{origin}: the tensors do not fit the adapter its config describes: {string.Join("; ", problems)}");
-
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var values = targets.ToDictionary(t => t.Key, t =>
-        {
-            var stored = file.Tensors[t.Key];
-            var raw = empty(stored.Shape, stored.DType switch { StoredDType.F16 => ScalarType.Float16, StoredDType.BF16 => ScalarType.BFloat16, _ => ScalarType.Float32 });
-            stored.ReadInto(raw.bytes);
-            var value = raw.to_type(ScalarType.Float32);
-            if (!value.isfinite().all().item<bool>()) throw new InvalidDataException($"{origin}: {t.Key} holds NaN or infinite values");
-            return value;
-        });
-        foreach (var (name, target) in targets) target.copy_(values[name]);
     }
 }

@@ -34,7 +34,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public int? LoraRank { get; init; }
         [CommandOption("--lora-alpha <A>")] [Description("LoRA: the adapters are scaled by alpha / rank (default 16)")] [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
         public double? LoraAlpha { get; init; }
-        [CommandOption("--lora-dropout <P>")] [Description("LoRA: dropout on the adapters' input while training, in [0, 1) (default 0.05)")] [Range(0.0, 1.0, MaximumIsExclusive = true)]
+        [CommandOption("--lora-dropout <P>")] [Description("LoRA: dropout on the adapters' input while training, at least 0 and below 1 (default 0.05)")] [Range(0.0, 1.0, MaximumIsExclusive = true)]
         public double? LoraDropout { get; init; }
         [CommandOption("--lora-targets <LIST>")] [Description("LoRA: the linear layers adapted, comma-separated: attention (default), mlp, all, or module names (q_proj, c_attn)")]
         public string? LoraTargets { get; init; }
@@ -112,7 +112,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         new RunFolder(settings.Out).Check(settings.ExistingRun);
         using var model = settings.LoadModel(tuning.Precision);
         var session = TuningSession.Create(model, tuning, settings.Train, settings.Validation);
-        AnsiConsole.MarkupLine($"{Markup.Escape(Describe(tuning.Encoder))}, {session.Model.Encoder.Trainable().Sum(p => p.Parameter.numel()):N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}, computed in {Markup.Escape(model.RequestedPrecision.Describe())}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(tuning.Encoder.Describe())}, {session.Model.Encoder.Trainable().Sum(p => p.Parameter.numel()):N0} trainable parameters on a frozen {Markup.Escape(model.Config.Describe())}, computed in {Markup.Escape(model.RequestedPrecision.Describe())}");
         Report("training", session.TrainReport);
         Report("validation", session.ValidationReport);
         var run = LocalTraining.Start(session, tuning.Epochs, settings.Out, settings.ExistingRun);
@@ -151,10 +151,6 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             : $"no epoch had a finite validation loss, so there is no best encoder; last → {Markup.Escape(result.FinalEncoder)}");
         return 0;
     }
-
-    static string Describe(PromptEncoderSettings encoder) => encoder.Type == PromptEncoderType.Lora
-        ? $"LoRA r {encoder.LoraRank}, alpha {encoder.LoraAlpha} on {encoder.LoraTargets}{(encoder.LoraFreezeA ? " (A frozen: FFA-LoRA)" : "")}"
-        : $"{encoder.Type.ToString().ToLowerInvariant()} prompt encoder";
 
     static void Report(string what, FormattingReport report)
     {
