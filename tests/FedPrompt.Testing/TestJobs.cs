@@ -15,8 +15,6 @@ public static class TestJobs
         File.Copy(SyntheticTask.Write(folder, "val.jsonl", 24, seed: 99), Path.Combine(data, "val.jsonl"));
     }
 
-    /// <remarks>LoRA's dropout is off: it draws from the global generator, which seeds encoders (and
-    /// so decides bitwise results) in tests running beside the one using it.</remarks>
     public static JsonObject Tuning(string encoder = "mlp") => new()
     {
         ["template"] = new JsonObject
@@ -28,7 +26,7 @@ public static class TestJobs
             ["answer_field"] = "label",
             ["add_eos"] = false,
         },
-        ["encoder"] = new JsonObject { ["type"] = encoder, ["virtual_tokens"] = 4, ["hidden_size"] = 16, ["lora_dropout"] = 0.0 },
+        ["encoder"] = new JsonObject { ["type"] = encoder, ["virtual_tokens"] = 4, ["hidden_size"] = 16 },
         ["training"] = new JsonObject { ["learning_rate"] = 0.01, ["warmup_steps"] = 0, ["global_batch_size"] = 16, ["micro_batch_size"] = 8 },
         ["epochs"] = 1,
     };

@@ -29,14 +29,16 @@ public sealed class DeepPromptEncoder : PromptEncoder
         if (settings.Reparameterize)
         {
             _embedding = nn.Embedding(_positions, config.Embedding);
-            _embedding.weight!.copy_(model.Network.EmbedTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model))));
+            DefaultInitialisation.Apply(_embedding, Random);
+            _embedding.weight!.copy_(model.Network.EmbedTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model, Random))));
             _mlpHead = nn.Sequential(nn.Linear(config.Embedding, settings.HiddenSize), nn.Tanh(), nn.Linear(settings.HiddenSize, 2L * _layers * _heads * _headSize));
+            DefaultInitialisation.Apply(_mlpHead, Random);
             register_module("embedding", _embedding);
             register_module("mlp_head", _mlpHead);
         }
         else
         {
-            var (keys, values) = settings.InitText.Length > 0 ? ModelOwn(settings, model) : Random();
+            var (keys, values) = settings.InitText.Length > 0 ? ModelOwn(settings, model) : RandomPrefixes();
             _keys = new Parameter(keys);
             _values = new Parameter(values);
             register_parameter("prefix_keys", _keys);
@@ -49,14 +51,14 @@ public sealed class DeepPromptEncoder : PromptEncoder
     {
         using var noGrad = no_grad();
         using var cache = new KvCache(_layers);
-        model.Network.ForwardTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model)).unsqueeze(0), cache);
+        model.Network.ForwardTokens(tensor(EmbeddingPromptEncoder.InitTokens(settings, model, Random)).unsqueeze(0), cache);
         var keys = stack(Enumerable.Range(0, _layers).Select(l => cache[l].Key[0]).ToArray());
         var values = stack(Enumerable.Range(0, _layers).Select(l => cache[l].Value[0]).ToArray());
         return (keys.detach().to_type(ScalarType.Float32).clone(), values.detach().to_type(ScalarType.Float32).clone());
     }
 
-    (Tensor Keys, Tensor Values) Random() =>
-        (randn(_layers, _heads, _positions, _headSize), randn(_layers, _heads, _positions, _headSize));
+    (Tensor Keys, Tensor Values) RandomPrefixes() =>
+        (randn([_layers, _heads, _positions, _headSize], generator: Random), randn([_layers, _heads, _positions, _headSize], generator: Random));
 
     public override KvCache Prefix(int batch)
     {

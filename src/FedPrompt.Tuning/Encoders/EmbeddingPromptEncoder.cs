@@ -15,7 +15,7 @@ public sealed class EmbeddingPromptEncoder : PromptEncoder
 
     public EmbeddingPromptEncoder(PromptEncoderSettings settings, LanguageModel model) : base("embedding_encoder", settings)
     {
-        var ids = InitTokens(settings, model);
+        var ids = InitTokens(settings, model, Random);
         _embeddings = new Parameter(model.Network.EmbedTokens(tensor(ids)).detach().clone());
         register_parameter("embeddings", _embeddings);
     }
@@ -23,11 +23,11 @@ public sealed class EmbeddingPromptEncoder : PromptEncoder
     public override Tensor InputEmbeddings() => _embeddings;
 
     /// <summary>The init text's tokens cycled to the wanted length, or seeded random vocabulary ids.</summary>
-    internal static long[] InitTokens(PromptEncoderSettings settings, LanguageModel model)
+    internal static long[] InitTokens(PromptEncoderSettings settings, LanguageModel model, Generator random)
     {
         var text = model.Tokenizer.Encode(settings.InitText);
         if (text.Count == 0)
-            return randint(model.Tokenizer.VocabularySize, [settings.VirtualTokens]).data<long>().ToArray();
+            return randint(model.Tokenizer.VocabularySize, [settings.VirtualTokens], generator: random).data<long>().ToArray();
         return Enumerable.Range(0, settings.VirtualTokens).Select(i => (long)text[i % text.Count]).ToArray();
     }
 }

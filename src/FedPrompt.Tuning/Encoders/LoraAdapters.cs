@@ -3,7 +3,6 @@ using FedPrompt.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace FedPrompt.Tuning.Encoders;
 
@@ -34,7 +33,7 @@ public sealed class LoraAdapters : PromptEncoder, ILinearAdapters
         var root = new ModuleFolder("lora");
         foreach (var linear in linears.Where(l => targets.Any(t => Matches(l, t))))
         {
-            var pair = new LowRankPair(linear.InFeatures, linear.OutFeatures, settings.LoraRank, settings.LoraFreezeA);
+            var pair = new LowRankPair(linear.InFeatures, linear.OutFeatures, settings.LoraRank, settings.LoraFreezeA, Random);
             root.Place(linear.Path.Split('.'), pair);
             _pairs[linear.Path] = pair;
         }
@@ -62,7 +61,9 @@ public sealed class LoraAdapters : PromptEncoder, ILinearAdapters
         // In fp32 whatever the frozen model computes in: A and B are what trains, and their products
         // (r wide) cost little beside the frozen layer's.
         using var scaling = _scaling.ToScalar(); // held until the call returns: see Decoder.Attend
-        var x = F.dropout(input.to_type(ScalarType.Float32), _dropout, training && _dropout > 0);
+        var x = input.to_type(ScalarType.Float32);
+        // Inverted dropout with masks from the encoder's own generator (functional.dropout draws from the process-wide one).
+        if (training && _dropout > 0) x = x.mul(empty_like(x).bernoulli_(1 - _dropout, Random).div_(1 - _dropout));
         return pair.B.forward(pair.A.forward(x)).mul(scaling);
     }
 
@@ -75,10 +76,13 @@ public sealed class LoraAdapters : PromptEncoder, ILinearAdapters
 
     sealed class LowRankPair : nn.Module
     {
-        public LowRankPair(long inFeatures, long outFeatures, int rank, bool freezeA) : base("lora_pair")
+        public LowRankPair(long inFeatures, long outFeatures, int rank, bool freezeA, Generator random) : base("lora_pair")
         {
             A = nn.Linear(inFeatures, rank, hasBias: false);
+            DefaultInitialisation.Apply(A, random);
             B = nn.Linear(rank, outFeatures, hasBias: false);
+            // Drawn and then zeroed, as constructing it did: the same seed keeps giving the A matrices it gave.
+            DefaultInitialisation.Apply(B, random);
             using (no_grad()) B.weight!.zero_();
             if (freezeA) A.weight!.requires_grad = false;
             register_module("lora_A", A);

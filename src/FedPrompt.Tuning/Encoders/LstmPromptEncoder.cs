@@ -23,6 +23,12 @@ public sealed class LstmPromptEncoder : PromptEncoder
         register_module("embedding", _embedding);
         register_module("lstm_head", _lstmHead);
         register_module("mlp_head", _mlpHead);
+        DefaultInitialisation.Apply(_embedding, Random);
+        DefaultInitialisation.Apply(_lstmHead, Random);
+        DefaultInitialisation.Apply(_mlpHead, Random);
+        // The dropout between LSTM layers draws from the process-wide generator (TorchSharp's LSTM
+        // takes no other), so with dropout on, the run starts it from the seed as well.
+        if (settings.LstmDropout > 0) manual_seed(settings.Seed);
     }
 
     public override Tensor InputEmbeddings()

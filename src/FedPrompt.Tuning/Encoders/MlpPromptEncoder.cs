@@ -21,6 +21,8 @@ public sealed class MlpPromptEncoder : PromptEncoder
         _mlpHead = nn.Sequential(layers);
         register_module("embedding", _embedding);
         register_module("mlp_head", _mlpHead);
+        DefaultInitialisation.Apply(_embedding, Random);
+        DefaultInitialisation.Apply(_mlpHead, Random);
     }
 
     public override Tensor InputEmbeddings() => _mlpHead.forward(_embedding.weight!);

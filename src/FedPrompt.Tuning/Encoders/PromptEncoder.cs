@@ -20,9 +20,16 @@ public abstract class PromptEncoder : nn.Module
     protected PromptEncoder(string name, PromptEncoderSettings settings) : base(name)
     {
         Settings = settings;
+        Random = new Generator((ulong)settings.Seed);
     }
 
     public PromptEncoderSettings Settings { get; }
+
+    /// <summary>The encoder's own random stream, seeded by the settings: it draws the initial weights,
+    /// then LoRA's dropout masks, so the same configuration gives the same encoder and the same
+    /// training whatever else the process draws (other sites, model loads). A training checkpoint
+    /// carries its state.</summary>
+    public Generator Random { get; }
 
     /// <summary>[virtual tokens, embedding] for the input positions, or null for deep prompts.</summary>
     public virtual Tensor? InputEmbeddings() => null;
@@ -44,23 +51,20 @@ public abstract class PromptEncoder : nn.Module
     {
         settings.Validated();
         using var noGrad = no_grad();
-        // Same seed, same initial encoder: sites that start from the same configuration agree.
-        // TorchSharp's module initialisers draw from the process-wide generator only, so seeding it
-        // and constructing are one step that two encoders made at once must not interleave.
-        lock (Seeding)
+        return settings.Type switch
         {
-            manual_seed(settings.Seed);
-            return settings.Type switch
-            {
-                PromptEncoderType.Mlp => new MlpPromptEncoder(settings, model.Config.Embedding),
-                PromptEncoderType.Lstm => new LstmPromptEncoder(settings, model.Config.Embedding),
-                PromptEncoderType.Embedding => new EmbeddingPromptEncoder(settings, model),
-                PromptEncoderType.Deep => new DeepPromptEncoder(settings, model),
-                PromptEncoderType.Lora => new LoraAdapters(settings, model),
-                _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Type, "unknown prompt encoder type"),
-            };
-        }
+            PromptEncoderType.Mlp => new MlpPromptEncoder(settings, model.Config.Embedding),
+            PromptEncoderType.Lstm => new LstmPromptEncoder(settings, model.Config.Embedding),
+            PromptEncoderType.Embedding => new EmbeddingPromptEncoder(settings, model),
+            PromptEncoderType.Deep => new DeepPromptEncoder(settings, model),
+            PromptEncoderType.Lora => new LoraAdapters(settings, model),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Type, "unknown prompt encoder type"),
+        };
     }
 
-    static readonly Lock Seeding = new();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Random.Dispose();
+        base.Dispose(disposing);
+    }
 }

@@ -23,8 +23,9 @@ public sealed record LocalRunState(IReadOnlyList<EpochMetrics> History, int Best
 
 /// <summary>
 /// Everything an interrupted local run needs to go on exactly as if it had not stopped, in one
-/// safetensors file replaced atomically: the encoder, AdamW's moments and step counts, libtorch's
-/// generator (LSTM dropout draws from it), the trainer's position (schedule step, epoch and how far
+/// safetensors file replaced atomically: the encoder, AdamW's moments and step counts, the
+/// encoder's generator (LoRA dropout draws from it) and libtorch's process-wide one (LSTM dropout
+/// draws from that: TorchSharp's LSTM takes no generator), the trainer's position (schedule step, epoch and how far
 /// into it; the epoch's shuffle follows from the seed), and the metrics so far. It also records what
 /// the run was — settings, base model, precision, data — so that a resume which would quietly become
 /// another run is refused, naming what differs. The epoch count is not part of that: a resumed run
@@ -37,6 +38,7 @@ public static class TrainingCheckpoint
     const string FirstMomentPrefix = "adamw.exp_avg.";
     const string SecondMomentPrefix = "adamw.exp_avg_sq.";
     const string GeneratorEntry = "torch_generator_state";
+    const string EncoderGeneratorEntry = "encoder_generator_state";
 
     sealed record Header(JsonObject Settings, BaseModelIdentity BaseModel, string Precision, string TrainData, string ValidationData,
         TrainerPosition Position, long[] OptimizerSteps, IReadOnlyList<EpochMetrics> History, int BestEpoch, double? BestValidationLoss);
@@ -49,10 +51,12 @@ public static class TrainingCheckpoint
             Fingerprint(session.Train), Fingerprint(session.Validation), session.Trainer.Position,
             states.Select(s => s.State.step).ToArray(), run.History, run.BestEpoch, run.BestValidationLoss);
         using var generator = get_rng_state();
+        using var encoderGenerator = encoder.Random.get_state();
         var entries = EncoderWeights.Entries(encoder, EncoderPrefix)
             .Concat(EncoderWeights.Entries(states.Select(s => (s.Name, s.State.exp_avg)), FirstMomentPrefix))
             .Concat(EncoderWeights.Entries(states.Select(s => (s.Name, s.State.exp_avg_sq)), SecondMomentPrefix))
-            .Append(new SafeTensorsEntry(GeneratorEntry, StoredDType.U8, generator.shape, stream => stream.Write(generator.bytes)))
+            .Append(GeneratorState(GeneratorEntry, generator))
+            .Append(GeneratorState(EncoderGeneratorEntry, encoderGenerator))
             .ToList();
         SafeTensorsWriter.WriteFile(path, entries, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(header, SnakeCaseJson.Compact) });
     }
@@ -68,19 +72,30 @@ public static class TrainingCheckpoint
         var states = AdamWStates(session);
         if (header.OptimizerSteps.Length != states.Count)
             throw new InvalidDataException($"{path}: the optimizer state covers {header.OptimizerSteps.Length} parameters, the encoder has {states.Count}");
-        if (!file.Tensors.TryGetValue(GeneratorEntry, out var generator) || generator.DType != StoredDType.U8 || generator.Shape.Length != 1)
-            throw new InvalidDataException($"{path}: no {GeneratorEntry} U8[n] tensor");
+        using var generator = GeneratorState(file, GeneratorEntry, path);
+        using var encoderGenerator = GeneratorState(file, EncoderGeneratorEntry, path);
 
         var what = $"the {session.Settings.Encoder.Type.ToString().ToLowerInvariant()} prompt encoder";
         EncoderWeights.Load(session.Model.Encoder, file, path, EncoderPrefix);
         EncoderWeights.Load(states.ToDictionary(s => s.Name, s => s.State.exp_avg), file, FirstMomentPrefix, path, $"AdamW's first moments of {what}");
         EncoderWeights.Load(states.ToDictionary(s => s.Name, s => s.State.exp_avg_sq), file, SecondMomentPrefix, path, $"AdamW's second moments of {what}");
         for (int i = 0; i < states.Count; i++) states[i].State.step = header.OptimizerSteps[i];
-        using var generatorState = empty(generator.Shape, ScalarType.Byte);
-        generator.ReadInto(generatorState.bytes);
-        set_rng_state(generatorState);
+        set_rng_state(generator);
+        session.Model.Encoder.Random.set_state(encoderGenerator);
         session.Trainer.MoveTo(header.Position);
         return new LocalRunState(header.History, header.BestEpoch, header.BestValidationLoss);
+    }
+
+    static SafeTensorsEntry GeneratorState(string name, Tensor state) =>
+        new(name, StoredDType.U8, state.shape, stream => stream.Write(state.bytes));
+
+    static Tensor GeneratorState(SafeTensorsFile file, string name, string path)
+    {
+        if (!file.Tensors.TryGetValue(name, out var stored) || stored.DType != StoredDType.U8 || stored.Shape.Length != 1)
+            throw new InvalidDataException($"{path}: no {name} U8[n] tensor");
+        var state = empty(stored.Shape, ScalarType.Byte);
+        stored.ReadInto(state.bytes);
+        return state;
     }
 
     static Header ReadHeader(SafeTensorsFile file, string path)

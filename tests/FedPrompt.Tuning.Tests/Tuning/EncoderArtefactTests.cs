@@ -17,7 +17,6 @@ public class EncoderArtefactTests
         var encoder = PromptEncoder.Create(new PromptEncoderSettings { Type = type, VirtualTokens = 4, HiddenSize = 8, Layers = 2 }, model);
         // Move every weight away from its initial value so a load that silently keeps the init is caught.
         using var noGrad = no_grad();
-        // From a generator of its own: the global one seeds encoders in tests running beside this one.
         var generator = new TorchSharp.torch.Generator(7);
         foreach (var p in encoder.parameters()) p.add_(randn(p.shape, generator: generator));
         return encoder;

@@ -28,8 +28,7 @@ public class LearningTests
             {
                 PromptTemplate = "<|VIRTUAL_PROMPT_0|> {sentence}{label}", AddEos = false, TotalVirtualTokens = 8, VirtualTokenSplits = [8],
             },
-            // LoRA without dropout: it draws from the global generator, which seeds encoders in tests running beside this one.
-            Encoder = new PromptEncoderSettings { Type = type, VirtualTokens = 8, HiddenSize = 64, InitText = "", LoraDropout = 0 },
+            Encoder = new PromptEncoderSettings { Type = type, VirtualTokens = 8, HiddenSize = 64, InitText = "" },
             Training = new TrainingOptions { LearningRate = learningRate, WarmupSteps = 2, MaxSteps = 60, GlobalBatchSize = 16, MicroBatchSize = 8 },
         };
         var session = TuningSession.Create(model, settings, train, validation);

@@ -13,7 +13,7 @@ public class LoraTests
     {
         var adapters = (LoraAdapters)PromptEncoder.Create(new PromptEncoderSettings
         {
-            // No dropout: it draws from the global generator, which seeds encoders in tests running beside this one.
+            // No dropout, so that a training pass is the merged weights' too.
             Type = PromptEncoderType.Lora, LoraRank = rank, LoraAlpha = 8, LoraTargets = targets, LoraFreezeA = freezeA, LoraDropout = 0,
         }, model);
         // B starts at zero (the adapted model is the frozen one); give it values so the test means something.
@@ -87,7 +87,7 @@ public class LoraTests
     [Fact]
     public void BStartsAtZeroSoTheAdaptedModelStartsAsTheFrozenOne()
     {
-        using var model = TinyModels.Create(config: TinyModels.Architecture("llama", positions: 64));
+        using var model = TinyModels.Create(config: TinyModels.Architecture("llama", positions: 64), precision: Precision.Fp32);
         var adapters = (LoraAdapters)PromptEncoder.Create(new PromptEncoderSettings { Type = PromptEncoderType.Lora, LoraTargets = "all" }, model);
         adapters.eval();
         using var noGrad = no_grad();
@@ -119,21 +119,22 @@ public class LoraTests
         foreach (var (name, p) in other.named_parameters().Where(n => n.name.Contains("lora_A")))
             Assert.True(p.equal(before[name]).all().item<bool>(), name);
     }
-}
 
-/// <summary>LoRA's dropout draws from libtorch's process-wide generator, so this runs alone (see PromptEncoderSeedingTests).</summary>
-[Collection(nameof(PromptEncoderSeedingTests))]
-public class LoraDropoutTests
-{
-    [Fact]
-    public void DropoutActsOnTheAdaptersInputInTrainingOnly()
+    static (LoraAdapters Adapters, string Path) WithDropout(LanguageModel model)
     {
-        using var model = TinyModels.Create(config: TinyModels.Architecture("gpt", positions: 64), precision: Precision.Fp32);
         var adapters = (LoraAdapters)PromptEncoder.Create(new PromptEncoderSettings { Type = PromptEncoderType.Lora, LoraDropout = 0.5 }, model);
         using var noGrad = no_grad();
         foreach (var (name, p) in adapters.named_parameters())
             if (name.EndsWith("lora_B.weight", StringComparison.Ordinal)) p.fill_(0.1);
-        var path = adapters.AdaptedLayers.First();
+        return (adapters, adapters.AdaptedLayers.First());
+    }
+
+    [Fact]
+    public void DropoutActsOnTheAdaptersInputInTrainingOnly()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Architecture("gpt", positions: 64), precision: Precision.Fp32);
+        var (adapters, path) = WithDropout(model);
+        using var noGrad = no_grad();
         var input = ones(3, 32);
         adapters.eval();
         var evaluated = adapters.Addition(path, input)!;
@@ -141,5 +142,27 @@ public class LoraDropoutTests
         adapters.train();
         var trained = adapters.Addition(path, input)!;
         Assert.False(trained.allclose(evaluated, rtol: 1e-3, atol: 1e-4));
+    }
+
+    /// <summary>The masks come from the encoder's seeded generator: two sites configured alike drop the
+    /// same inputs, whatever else the process draws in between (here: the process-wide generator, reseeded).</summary>
+    [Fact]
+    public void DropoutMasksFollowTheEncodersSeedNotTheProcessWideGenerator()
+    {
+        using var model = TinyModels.Create(config: TinyModels.Architecture("gpt", positions: 64), precision: Precision.Fp32);
+        var (first, path) = WithDropout(model);
+        var (second, _) = WithDropout(model);
+        using var noGrad = no_grad();
+        var input = ones(3, 32);
+        first.train();
+        second.train();
+        var masks = Enumerable.Range(0, 3).Select(_ => first.Addition(path, input)!).ToList();
+        foreach (var expected in masks)
+        {
+            manual_seed(Random.Shared.NextInt64());
+            using var drawn = rand(1000);
+            Assert.True(expected.equal(second.Addition(path, input)!).all().item<bool>(), "the second site's dropout mask differs");
+        }
+        Assert.False(masks[0].equal(masks[1]).all().item<bool>(), "successive passes drew the same mask");
     }
 }

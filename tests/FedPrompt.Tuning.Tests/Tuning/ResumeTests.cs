@@ -5,8 +5,9 @@ using FedPrompt.Tuning.Training;
 
 namespace FedPrompt.Tuning.Tests.Tuning;
 
-/// <summary>LSTM dropout draws from libtorch's process-wide generator, which a checkpoint carries:
-/// these tests run alone so that no other test draws from it in the middle of a run.</summary>
+/// <summary>LSTM dropout draws from libtorch's process-wide generator, which a checkpoint carries
+/// (LoRA's draws from the encoder's own): these tests run alone so that no other test draws from the
+/// process-wide one in the middle of a run.</summary>
 [CollectionDefinition(nameof(ResumeTests), DisableParallelization = true)]
 public sealed class ResumeCollection;
 
@@ -24,7 +25,7 @@ public class ResumeTests
         {
             PromptTemplate = "<|VIRTUAL_PROMPT_0|> {sentence}{label}", AddEos = false, TotalVirtualTokens = 4, VirtualTokenSplits = [4],
         },
-        Encoder = new PromptEncoderSettings { Type = type, VirtualTokens = 4, HiddenSize = 16, Layers = 2, LstmDropout = type == PromptEncoderType.Lstm ? 0.5 : 0, InitText = "" },
+        Encoder = new PromptEncoderSettings { Type = type, VirtualTokens = 4, HiddenSize = 16, Layers = 2, LstmDropout = type == PromptEncoderType.Lstm ? 0.5 : 0, LoraDropout = 0.5, InitText = "" },
         Training = new TrainingOptions { LearningRate = 0.01, WarmupSteps = 2, MaxSteps = 14, GlobalBatchSize = 8, MicroBatchSize = 4 },
         Epochs = Epochs,
     };
@@ -58,6 +59,7 @@ public class ResumeTests
     [Theory]
     [InlineData(PromptEncoderType.Mlp, "cancelled inside an epoch")]
     [InlineData(PromptEncoderType.Lstm, "cancelled inside an epoch")]
+    [InlineData(PromptEncoderType.Lora, "cancelled inside an epoch")]
     [InlineData(PromptEncoderType.Mlp, "killed after an epoch")]
     public void AResumedRunEndsWithTheUninterruptedRunsEncoderAndMetrics(PromptEncoderType type, string interruption)
     {
