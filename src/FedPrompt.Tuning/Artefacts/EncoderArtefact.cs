@@ -31,11 +31,7 @@ public static class EncoderArtefact
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: prompt encoder not found", path);
         using var file = SafeTensorsFile.Open(path);
         var header = Header(file, path);
-        var expected = baseModel.Identity;
-        if (header.BaseModel.Architecture != expected.Architecture)
-            throw new InvalidDataException($"{path}: this prompt encoder was trained on a different base model ({header.BaseModel.Architecture}); the model given is {expected.Architecture}");
-        if (header.BaseModel.Fingerprint != expected.Fingerprint)
-            throw new InvalidDataException($"{path}: this prompt encoder was trained on a base model with different weights (fingerprint {header.BaseModel.Fingerprint[..12]}…, the model given has {expected.Fingerprint[..12]}…)");
+        header.RequireBaseModel(baseModel.Identity, path, "prompt encoder");
         var template = header.TaskTemplate(path);
         var encoder = PromptEncoder.Create(header.Encoder, baseModel);
         EncoderWeights.Load(encoder, file, path);

@@ -82,8 +82,7 @@ public static class PeftAdapterFolder
         if (file.Metadata.TryGetValue(EncoderHeader.MetadataKey, out var json))
         {
             header = EncoderHeader.FromJson(json, weightsPath);
-            if (header.BaseModel.Fingerprint != baseModel.Identity.Fingerprint)
-                throw new InvalidDataException($"{weightsPath}: this adapter was trained on a base model with different weights (fingerprint {header.BaseModel.Fingerprint[..12]}…, the model given has {baseModel.Identity.Fingerprint[..12]}…)");
+            header.RequireBaseModel(baseModel.Identity, weightsPath, "adapter");
             settings = settings with { Seed = header.Encoder.Seed, LoraFreezeA = header.Encoder.LoraFreezeA };
         }
         LoraAdapters adapters;

@@ -95,6 +95,23 @@ public class SimulatorTests
         Assert.Equal(await GlobalWhenLast("site-1"), await GlobalWhenLast("site-3"));
     }
 
+    /// <summary>A two-round job on every site; the global model the sites trained from in round 0.</summary>
+    static async Task<(JobStore Store, ModelState Initial)> RunTwoRounds(TemporaryDirectory folder, LanguageModel model, int sites, System.Text.Json.Nodes.JsonObject tuning)
+    {
+        var data = Path.Combine(folder.Path, "data");
+        TestJobs.WriteData(data, sites);
+        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites, rounds: 2, minClients: sites, tuning: tuning);
+        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
+        var options = new SimulationOptions
+        {
+            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
+            ClientDecorator = (site, client) => new RecordingClient(site, client, received, []),
+        };
+        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(JobStatuses.Finished, state.Status);
+        return (store, ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial"));
+    }
+
     [Theory]
     [InlineData("mlp", 0.0)]
     [InlineData("lstm", 0.0)]
@@ -106,23 +123,12 @@ public class SimulatorTests
     public async Task EveryEncoderFamilyFederatesWithOrWithoutFedProx(string encoder, double proximalMu)
     {
         using var folder = new TemporaryDirectory();
-        var data = Path.Combine(folder.Path, "data");
-        TestJobs.WriteData(data, sites: 2);
         var tuning = TestJobs.Tuning(encoder);
         tuning["training"]!["proximal_mu"] = proximalMu;
-        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 2, rounds: 2, minClients: 2, tuning: tuning);
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
-        var options = new SimulationOptions
-        {
-            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
-            ClientDecorator = (site, client) => new RecordingClient(site, client, received, []),
-        };
 
-        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+        var (store, initial) = await RunTwoRounds(folder, model, sites: 2, tuning);
 
-        Assert.Equal(JobStatuses.Finished, state.Status);
-        var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial");
         var final = EncoderArtefact.Load(Path.Combine(store.Folder, JobStore.GlobalArtefactFile), model);
         Assert.Equal(encoder, final.Encoder.Settings.Type.ToString().ToLowerInvariant());
         Assert.Contains(ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile)).Tensors,
@@ -135,24 +141,13 @@ public class SimulatorTests
     public async Task FfaLoraKeepsTheSharedAExactlyAndAveragesOnlyB()
     {
         using var folder = new TemporaryDirectory();
-        var data = Path.Combine(folder.Path, "data");
-        TestJobs.WriteData(data, sites: 3);
         var tuning = TestJobs.Tuning("lora");
         tuning["encoder"]!["lora_freeze_a"] = true;
         tuning["encoder"]!["lora_targets"] = "all";
-        var job = TestJobs.Write(Path.Combine(folder.Path, "job"), sites: 3, rounds: 2, minClients: 3, tuning: tuning);
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
-        var received = new ConcurrentBag<(string Site, SiteTask Task, byte[]? Payload)>();
-        var options = new SimulationOptions
-        {
-            JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
-            ClientDecorator = (site, client) => new RecordingClient(site, client, received, []),
-        };
 
-        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+        var (store, initial) = await RunTwoRounds(folder, model, sites: 3, tuning);
 
-        Assert.Equal(JobStatuses.Finished, state.Status);
-        var initial = ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial");
         var final = ModelState.ReadFile(Path.Combine(store.Folder, JobStore.GlobalArtefactFile));
         Assert.Equal(16, final.Tensors.Count);
         foreach (var tensor in final.Tensors)
