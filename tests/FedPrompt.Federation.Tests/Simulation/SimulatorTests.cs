@@ -7,12 +7,14 @@ using FedPrompt.Federation.Simulation;
 using FedPrompt.Model;
 using FedPrompt.Testing;
 using FedPrompt.Tuning.Artefacts;
-using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace FedPrompt.Federation.Tests.Simulation;
 
-public class SimulatorTests
+public class SimulatorTests(ITestOutputHelper output)
 {
+    readonly TestOutputLogs _logs = new(output);
+
     [Fact]
     public async Task ThreeSitesThreeRoundsGiveTheStepWeightedMeanOfTheUpdates()
     {
@@ -29,7 +31,7 @@ public class SimulatorTests
             ClientDecorator = (site, client) => new RecordingClient(site, client, received, sent),
         };
 
-        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(3));
+        var (state, store) = await Simulator.RunAsync(options, model, _logs).WaitAsync(TimeSpan.FromMinutes(3));
 
         Assert.Equal(JobStatuses.Finished, state.Status);
         Assert.Equal(3, state.NextRound);
@@ -87,7 +89,7 @@ public class SimulatorTests
                 JobFolder = job, Workspace = Path.Combine(folder.Path, $"workspace-{slowSite}"), DataFolder = data,
                 ClientDecorator = (site, client) => site == slowSite ? new DelayedClient(client, TimeSpan.FromMilliseconds(300)) : client,
             };
-            var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+            var (state, store) = await Simulator.RunAsync(options, model, _logs).WaitAsync(TimeSpan.FromMinutes(2));
             Assert.Equal(JobStatuses.Finished, state.Status);
             return File.ReadAllBytes(Path.Combine(store.Folder, JobStore.GlobalArtefactFile));
         }
@@ -96,7 +98,7 @@ public class SimulatorTests
     }
 
     /// <summary>A two-round job on every site; the global model the sites trained from in round 0.</summary>
-    static async Task<(JobStore Store, ModelState Initial)> RunTwoRounds(TemporaryDirectory folder, LanguageModel model, int sites, System.Text.Json.Nodes.JsonObject tuning)
+    async Task<(JobStore Store, ModelState Initial)> RunTwoRounds(TemporaryDirectory folder, LanguageModel model, int sites, System.Text.Json.Nodes.JsonObject tuning)
     {
         var data = Path.Combine(folder.Path, "data");
         TestJobs.WriteData(data, sites);
@@ -107,7 +109,7 @@ public class SimulatorTests
             JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data,
             ClientDecorator = (site, client) => new RecordingClient(site, client, received, []),
         };
-        var (state, store) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(2));
+        var (state, store) = await Simulator.RunAsync(options, model, _logs).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(JobStatuses.Finished, state.Status);
         return (store, ModelState.FromBytes(received.First(r => r.Task.Kind == SiteTaskKind.Train && r.Task.Round == 0).Payload!, "initial"));
     }
@@ -170,7 +172,7 @@ public class SimulatorTests
 
         // Like the experiment's progress line, this listener reads the last round: it must never be
         // called before one exists, and its failing must not cost the job.
-        var (state, _) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance, s =>
+        var (state, _) = await Simulator.RunAsync(options, model, _logs, s =>
         {
             heard.Enqueue((s.Rounds.Count, s.Status));
             _ = s.Rounds[^1];
@@ -193,7 +195,7 @@ public class SimulatorTests
         using var model = LanguageModel.Load(RepositoryFiles.Engine("tiny-gpt2"));
         var options = new SimulationOptions { JobFolder = job, Workspace = Path.Combine(folder.Path, "workspace"), DataFolder = data };
 
-        var (state, _) = await Simulator.RunAsync(options, model, NullLoggerFactory.Instance).WaitAsync(TimeSpan.FromMinutes(5));
+        var (state, _) = await Simulator.RunAsync(options, model, _logs).WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.Equal(JobStatuses.Finished, state.Status);
         var definition = JobDefinition.Load(job);
