@@ -28,7 +28,8 @@ public abstract class PromptEncoder : nn.Module
     /// <summary>The encoder's own random stream, seeded by the settings: it draws the initial weights,
     /// then LoRA's dropout masks, so the same configuration gives the same encoder and the same
     /// training whatever else the process draws (other sites, model loads). A training checkpoint
-    /// carries its state.</summary>
+    /// carries its state. The exception is LSTM dropout, which only the process-wide generator can
+    /// drive (see <see cref="LstmPromptEncoder"/>): with it on, sites training at once share one stream.</summary>
     public Generator Random { get; }
 
     /// <summary>[virtual tokens, embedding] for the input positions, or null for deep prompts.</summary>
